@@ -1,0 +1,172 @@
+"""Settings from environment variables, checked before any request is made.
+
+Every setting has one name, one default and one validation rule here, so a typo such as
+EURASIA_YEARS=2024-2000 stops the run with a message that says how to fix it instead of
+surfacing later as a half-finished pull.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_COMTRADE_BASE_URL = "https://comtradeapi.un.org"
+DEFAULT_IMF_SDMX_BASE_URL = "https://api.imf.org/external/sdmx/2.1"
+DEFAULT_YEARS = "2000-2025"
+DEFAULT_WAREHOUSE = "warehouse/eurasia.duckdb"
+SOURCES = ("snapshot", "live")
+# Comtrade's annual series start in 1962; nothing later than the current year can exist.
+FIRST_POSSIBLE_YEAR = 1962
+
+
+class SettingsError(ValueError):
+    """A setting is malformed. The message names the variable and a valid example."""
+
+
+@dataclass(frozen=True)
+class YearRange:
+    first: int
+    last: int
+
+    def __iter__(self):
+        return iter(range(self.first, self.last + 1))
+
+    def __len__(self) -> int:
+        return self.last - self.first + 1
+
+    def __str__(self) -> str:
+        return f"{self.first}-{self.last}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    source: str
+    years: YearRange
+    warehouse_path: Path
+    raw_zone: Path
+    comtrade_base_url: str
+    imf_base_url: str
+    # Keys are kept out of repr() so that a logged Settings object never leaks them.
+    comtrade_api_key: str | None = field(default=None, repr=False)
+    imf_api_key: str | None = field(default=None, repr=False)
+    request_interval_seconds: float | None = None
+
+    @property
+    def comtrade_keyed(self) -> bool:
+        return bool(self.comtrade_api_key)
+
+    @property
+    def lock_path(self) -> Path:
+        return self.warehouse_path.with_name(self.warehouse_path.name + ".lock")
+
+    def describe(self) -> str:
+        """One line a person can read in a log, without secrets."""
+        if self.source == "snapshot":
+            return (
+                f"source=snapshot (bundled demo data, no network) years={self.years} "
+                f"warehouse={self.warehouse_path}"
+            )
+        comtrade_mode = "keyed" if self.comtrade_keyed else "keyless preview"
+        return (
+            f"source={self.source} years={self.years} warehouse={self.warehouse_path} "
+            f"comtrade={self.comtrade_base_url} ({comtrade_mode}) imf={self.imf_base_url}"
+        )
+
+
+def parse_years(text: str, *, today: dt.date | None = None) -> YearRange:
+    today = today or dt.date.today()
+    match = re.fullmatch(r"\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?", text or "")
+    if not match:
+        raise SettingsError(
+            f"EURASIA_YEARS={text!r} is not a year range; write it as FIRST-LAST, e.g. 2000-2024"
+        )
+    first = int(match.group(1))
+    last = int(match.group(2) or first)
+    if first > last:
+        raise SettingsError(
+            f"EURASIA_YEARS={text!r} runs backwards; "
+            f"write the earlier year first, e.g. {last}-{first}"
+        )
+    if first < FIRST_POSSIBLE_YEAR or last > today.year:
+        raise SettingsError(
+            f"EURASIA_YEARS={text!r} is outside {FIRST_POSSIBLE_YEAR}-{today.year}, "
+            "the years for which annual data can exist"
+        )
+    return YearRange(first, last)
+
+
+def _base_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{name}={value!r} is not an http(s) URL, e.g. {name}=https://host")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        # Keys belong in the *_API_KEY variables, which are sent only as a header.
+        raise SettingsError(
+            f"{name} must be a plain base URL without credentials, query or fragment; "
+            "put an API key in the matching *_API_KEY variable"
+        )
+    return value.rstrip("/")
+
+
+def _api_key(name: str, value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if any(ch.isspace() for ch in value) or not value.isprintable():
+        raise SettingsError(f"{name} contains spaces or control characters; paste the key alone")
+    return value
+
+
+def _interval(value: str | None) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 600:
+        raise SettingsError(
+            f"EURASIA_REQUEST_INTERVAL={value!r} must be a number of seconds from 0 to 600"
+        )
+    return seconds
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate all settings; raise SettingsError on the first bad one."""
+    env = os.environ if env is None else env
+    source = env.get("EURASIA_SOURCE", "snapshot") or "snapshot"
+    if source not in SOURCES:
+        raise SettingsError(
+            f"EURASIA_SOURCE={source!r} must be 'snapshot' (bundled demo data) or 'live' (the APIs)"
+        )
+    warehouse = Path(env.get("EURASIA_WAREHOUSE") or DEFAULT_WAREHOUSE)
+    if not warehouse.is_absolute():
+        warehouse = PROJECT_ROOT / warehouse
+    if warehouse.suffix != ".duckdb":
+        raise SettingsError(
+            f"EURASIA_WAREHOUSE={str(warehouse)!r} should name a DuckDB file ending in .duckdb"
+        )
+    raw_zone = Path(env.get("EURASIA_RAW_ZONE") or warehouse.parent / "raw")
+    if not raw_zone.is_absolute():
+        raw_zone = PROJECT_ROOT / raw_zone
+    return Settings(
+        source=source,
+        years=parse_years(env.get("EURASIA_YEARS") or DEFAULT_YEARS),
+        warehouse_path=warehouse,
+        raw_zone=raw_zone,
+        comtrade_base_url=_base_url(
+            "COMTRADE_BASE_URL", env.get("COMTRADE_BASE_URL") or DEFAULT_COMTRADE_BASE_URL
+        ),
+        imf_base_url=_base_url(
+            "IMF_SDMX_BASE_URL", env.get("IMF_SDMX_BASE_URL") or DEFAULT_IMF_SDMX_BASE_URL
+        ),
+        comtrade_api_key=_api_key("COMTRADE_API_KEY", env.get("COMTRADE_API_KEY")),
+        imf_api_key=_api_key("IMF_API_KEY", env.get("IMF_API_KEY")),
+        request_interval_seconds=_interval(env.get("EURASIA_REQUEST_INTERVAL")),
+    )
