@@ -1,0 +1,1 @@
+"""UN Comtrade v1: request planning and the client that lands annual totals in the raw zone."""

@@ -1,0 +1,432 @@
+"""The Comtrade client against a stand-in API on 127.0.0.1 serving real recorded records.
+
+The dataset is the records of two real answers (China with Argentina and Germany 2010, USA with
+Japan 2023), plus records re-labelled from them for some republics, so that the planned requests
+find something. Nothing sleeps for real: the request interval is 0 and sleep is a stub.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import gzip
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from eurasia import reference
+from eurasia.comtrade import plan
+from eurasia.comtrade.client import extract
+from eurasia.demo.adapter import snapshot_session
+from eurasia.demo.comtrade_api import ComtradeEngine
+from eurasia.demo.standin import Fault, StandinServer
+from eurasia.http import ApiError
+from eurasia.rawzone import MANIFEST, RawZoneRun, new_run_id
+from eurasia.settings import load_settings
+
+FIXTURES = Path(__file__).parent / "fixtures" / "comtrade"
+USA_JPN = "comtrade_public_v1_preview_C_A_HS_reporter842_partner392_2023_TOTAL.json"
+CHN_ARG_DEU = "comtrade_v1_get_C_A_HS_reporter156_partners32-276_2010_TOTAL.json"
+KEY = "test-comtrade-key-5f3a9c"
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+REPUBLICS = {e.m49_code for e in reference.republics()}
+PARTNERS = {e.m49_code for e in reference.partners()}
+YEARS = (2010, 2011)
+
+KAZ = (398, "KAZ", "Kazakhstan")
+KGZ = (417, "KGZ", "Kyrgyzstan")
+UZB = (860, "UZB", "Uzbekistan")
+WLD = (0, "W00", "World")
+CHN = (156, "CHN", "China")
+RUS = (643, "RUS", "Russian Federation")
+DEU = (276, "DEU", "Germany")
+USA = (842, "USA", "USA")
+
+
+def fixture_records(name: str) -> list[dict]:
+    return json.loads((FIXTURES / name).read_bytes())["data"]
+
+
+def template(flow: str) -> dict:
+    return next(r for r in fixture_records(CHN_ARG_DEU) if r["flowCode"] == flow)
+
+
+def relabel(flow, reporter, partner, year, value) -> dict:
+    """A real record with other reporter, partner, year and value: same fields, same types."""
+    record = copy.deepcopy(template(flow))
+    record.update(
+        reporterCode=reporter[0],
+        reporterISO=reporter[1],
+        reporterDesc=reporter[2],
+        partnerCode=partner[0],
+        partnerISO=partner[1],
+        partnerDesc=partner[2],
+        refYear=year,
+        period=str(year),
+        refPeriodId=year * 10_000 + 101,
+        primaryValue=float(value),
+        cifvalue=float(value) if flow == "M" else None,
+    )
+    return record
+
+
+def dataset() -> list[dict]:
+    records = fixture_records(CHN_ARG_DEU) + fixture_records(USA_JPN)
+    value = 1_000_000
+    for reporter in (KAZ, KGZ):  # the republics' own reports (reporter side)
+        for partner in (WLD, CHN, RUS, DEU):
+            for year in (2009, *YEARS):
+                for flow in ("M", "X"):
+                    value += 1_234_567
+                    records.append(relabel(flow, reporter, partner, year, value))
+    for reporter in (CHN, USA, DEU):  # other economies' reports on the republics (mirror)
+        for partner in (KAZ, UZB):
+            for year in YEARS:
+                for flow in ("M", "X"):
+                    value += 7_654_321
+                    records.append(relabel(flow, reporter, partner, year, value))
+    return records
+
+
+def expected(records: list[dict], dataset_name: str) -> list[dict]:
+    """What the plan asks for, worked out here without the engine."""
+
+    def wanted(r):
+        if r["flowCode"] not in ("M", "X") or r["refYear"] not in YEARS:
+            return False
+        if dataset_name == "reporter":
+            return r["reporterCode"] in REPUBLICS and r["partnerCode"] in PARTNERS
+        return r["partnerCode"] in REPUBLICS
+
+    return sorted(filter(wanted, records), key=record_key)
+
+
+def record_key(r: dict) -> tuple:
+    return (r["reporterCode"], r["partnerCode"], r["flowCode"], r["refYear"])
+
+
+class Sleeps(list):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def records():
+    return dataset()
+
+
+@pytest.fixture
+def server(records):
+    with StandinServer(routes={"/comtrade": ComtradeEngine(records, api_key=KEY)}) as server:
+        yield server
+
+
+def settings_for(server, tmp_path, key=None, years="2010-2011"):
+    return load_settings(
+        {
+            "EURASIA_YEARS": years,
+            "EURASIA_WAREHOUSE": str(tmp_path / "w.duckdb"),
+            "COMTRADE_BASE_URL": server.url + "/comtrade",
+            "COMTRADE_API_KEY": key or "",
+            "EURASIA_REQUEST_INTERVAL": "0",
+        }
+    )
+
+
+def new_run(settings, dataset_name):
+    return RawZoneRun(settings.raw_zone, "comtrade", dataset_name, new_run_id(), "live")
+
+
+def landed_records(settings, run) -> list[dict]:
+    rows = []
+    for landing in run.landings:
+        body = gzip.decompress((settings.raw_zone / landing.body_file).read_bytes())
+        assert len(body) == landing.body_bytes
+        payload = json.loads(body)
+        assert payload["error"] == ""
+        assert payload["count"] == len(payload["data"]) == landing.record_count
+        rows.extend(payload["data"])
+    return sorted(rows, key=record_key)
+
+
+def raw_zone_bytes(settings) -> bytes:
+    """Everything written to the raw zone, gz files decompressed."""
+    chunks = []
+    for path in sorted(settings.raw_zone.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            chunks.append(gzip.decompress(data) if path.suffix == ".gz" else data)
+    return b"\n".join(chunks)
+
+
+def test_reporter_side_preview_lands_the_served_records(server, records, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="eurasia")
+    settings = settings_for(server, tmp_path)
+    run = new_run(settings, "reporter")
+
+    summary = extract(settings, "reporter", run, sleep=Sleeps())
+
+    want = expected(records, "reporter")
+    assert len(want) == 2 * 3 * 2 * 2  # KAZ and KGZ x World/China/Russia x M/X x 2 years
+    assert landed_records(settings, run) == want
+    assert summary == {
+        "dataset": "reporter",
+        "endpoint": "preview",
+        "calls_planned": 1,
+        "calls_made": 1,
+        "requests_split": 0,
+        "rows_landed": len(want),
+        "landings": 1,
+        "seconds_waited_for_rate_limits": 0.0,
+    }
+    manifest = json.loads((run.folder / MANIFEST).read_text())
+    assert manifest["years"] == list(YEARS)
+    assert manifest["summary"] == summary
+
+    sidecar = json.loads((run.folder / "00001.request.json").read_text())
+    assert sidecar["url"].startswith(server.url + "/comtrade/public/v1/preview/C/A/HS?")
+    assert sidecar["params"]["reporterCode"] == ",".join(str(c) for c in sorted(REPUBLICS))
+    assert sidecar["params"]["partnerCode"] == "0,156,643"
+    assert sidecar["params"]["period"] == "2010,2011"
+    assert sidecar["years"] == [2010, 2011]
+    assert sidecar["http_status"] == 200
+    assert sidecar["content_type"].startswith("application/json")
+    assert f"call 1/1 planned, +{len(want)} rows (total {len(want)} landed)" in caplog.text
+
+    # The keyless endpoint is never sent a key header.
+    assert [s.path for s in server.seen] == ["/comtrade/public/v1/preview/C/A/HS"]
+    assert all(KEY_HEADER.lower() not in map(str.lower, s.headers) for s in server.seen)
+
+
+def test_mirror_side_keyed_sends_the_key_only_as_a_header(server, records, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    settings = settings_for(server, tmp_path, key=KEY)
+    run = new_run(settings, "mirror")
+
+    summary = extract(settings, "mirror", run, sleep=Sleeps())
+
+    want = expected(records, "mirror")
+    # CHN, USA, DEU on KAZ and UZB, and KAZ, KGZ on Russia (a republic too), x M/X x 2 years
+    assert len(want) == (3 * 2 + 2 * 1) * 2 * 2
+    assert landed_records(settings, run) == want
+    assert (summary["endpoint"], summary["calls_planned"], summary["landings"]) == ("keyed", 1, 1)
+
+    [seen] = server.seen
+    assert seen.path == "/comtrade/data/v1/get/C/A/HS"
+    assert "reporterCode" not in seen.query  # all reporters
+    assert {k.lower(): v for k, v in seen.headers.items()}[KEY_HEADER.lower()] == KEY
+    assert not any(KEY in value for values in seen.query.values() for value in values)
+    assert KEY.encode() not in raw_zone_bytes(settings)
+    assert KEY not in caplog.text
+    assert KEY not in repr(settings)
+
+
+def test_mirror_side_preview_gets_the_same_rows_in_many_more_calls(server, records, tmp_path):
+    settings = settings_for(server, tmp_path)
+    run = new_run(settings, "mirror")
+
+    summary = extract(settings, "mirror", run, sleep=Sleeps())
+
+    assert summary["calls_planned"] == summary["calls_made"] == 15 * 2 * 2
+    assert summary["landings"] == 60
+    assert landed_records(settings, run) == expected(records, "mirror")
+    assert all("reporterCode" not in s.query for s in server.seen)
+
+
+def test_rate_limit_waits_the_retry_after_then_lands_once(server, records, tmp_path, caplog):
+    server.fail_next(
+        Fault(429, b"Rate limit is exceeded. Try again in 1 seconds.", {"Retry-After": "1"})
+    )
+    settings = settings_for(server, tmp_path, key=KEY)
+    run = new_run(settings, "reporter")
+    sleeps = Sleeps()
+
+    summary = extract(settings, "reporter", run, sleep=sleeps)
+
+    assert sleeps == [1.0]
+    assert summary["seconds_waited_for_rate_limits"] == 1.0
+    assert summary["calls_made"] == 2
+    assert summary["landings"] == 1
+    assert landed_records(settings, run) == expected(records, "reporter")
+    assert [s.status for s in server.seen] == [429, 200]
+    assert KEY not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault(503, b"Service Unavailable"), Fault(0, drop_connection=True)],
+    ids=["503", "dropped-connection"],
+)
+def test_transient_failure_is_retried_then_lands_once(server, records, tmp_path, fault):
+    server.fail_next(fault)
+    settings = settings_for(server, tmp_path)
+    run = new_run(settings, "reporter")
+    sleeps = Sleeps()
+
+    summary = extract(settings, "reporter", run, sleep=sleeps)
+
+    assert len(sleeps) == 1  # one backoff, stubbed
+    assert summary["calls_made"] == 2
+    assert summary["seconds_waited_for_rate_limits"] == 0.0
+    assert summary["landings"] == 1
+    assert landed_records(settings, run) == expected(records, "reporter")
+    assert (run.folder / MANIFEST).exists()
+
+
+def test_wrong_key_stops_with_advice_and_completes_nothing(server, tmp_path, caplog):
+    wrong = "wrong-key-77c1e0"
+    settings = settings_for(server, tmp_path, key=wrong)
+    run = new_run(settings, "mirror")
+
+    with pytest.raises(ApiError) as raised:
+        extract(settings, "mirror", run, sleep=Sleeps())
+
+    message = str(raised.value)
+    assert "HTTP 401" in message
+    assert "COMTRADE_API_KEY" in message
+    assert "500 records" in message  # the keyless alternative and its cap
+    assert wrong not in message and wrong not in caplog.text
+    assert not (run.folder / MANIFEST).exists()
+    assert run.landings == []
+    assert len(server.seen) == 1  # 401 is not retried
+
+
+def test_quota_exhausted_403_stops_with_advice(server, tmp_path):
+    server.fail_next(
+        Fault(
+            403,
+            b'{ "statusCode": 403, "message": "Out of call volume quota. '
+            b'Quota will be replenished in 23:59:59." }',
+            {"Content-Type": "application/json"},
+        )
+    )
+    settings = settings_for(server, tmp_path, key=KEY)
+    run = new_run(settings, "reporter")
+
+    with pytest.raises(ApiError, match="HTTP 403") as raised:
+        extract(settings, "reporter", run, sleep=Sleeps())
+
+    assert "resets daily" in str(raised.value)
+    assert "Out of call volume quota" in str(raised.value)
+    assert KEY not in str(raised.value)
+    assert not (run.folder / MANIFEST).exists()
+
+
+def many_reporters(partners, count: int, year: int = 2010) -> list[dict]:
+    """`count` synthetic reporters, each reporting M and X with each partner."""
+    records = []
+    for i in range(count):
+        reporter = (2000 + i, f"S{i:03d}", f"Synthetic reporter {i}")
+        for partner in partners:
+            for flow in ("M", "X"):
+                records.append(relabel(flow, reporter, partner, year, 1_000 + i))
+    return records
+
+
+def test_an_answer_cut_at_the_cap_is_split_and_asked_again(tmp_path, monkeypatch):
+    # Suppose the plan assumed at most 100 reporters, but 200 report on three republics: the
+    # plan then puts five partners in a preview request (100 x 5 = 500), whose answer (600
+    # records) is cut at 500. The client must not land it, and must ask again in parts.
+    monkeypatch.setattr(plan, "REPORTERS_UPPER_BOUND", 100)
+    records = many_reporters([KAZ, KGZ, (428, "LVA", "Latvia")], 200)
+    assert len(records) == 1_200
+
+    with StandinServer(routes={"/comtrade": ComtradeEngine(records)}) as server:
+        settings = settings_for(server, tmp_path, years="2010")
+        run = new_run(settings, "mirror")
+        summary = extract(settings, "mirror", run, sleep=Sleeps())
+
+    landed = landed_records(settings, run)
+    assert landed == sorted(records, key=record_key)  # all of them, none twice
+    assert len({record_key(r) for r in landed}) == 1_200
+    assert all(landing.record_count < plan.PREVIEW_CAP for landing in run.landings)
+    assert summary["calls_planned"] == 6  # 3 partner chunks of 5 x 2 flows
+    assert summary["requests_split"] == 4  # (398..498) -> (398,417,428) -> (398,417), per flow
+    assert summary["calls_made"] == 6 + 2 * 4
+    assert summary["rows_landed"] == 1_200
+
+
+def test_a_cut_answer_that_cannot_be_split_stops_the_run(tmp_path):
+    records = many_reporters([KAZ], 600)  # 600 reporters: more than any preview answer holds
+
+    with StandinServer(routes={"/comtrade": ComtradeEngine(records)}) as server:
+        settings = settings_for(server, tmp_path, years="2010")
+        run = new_run(settings, "mirror")
+        with pytest.raises(ApiError, match="cannot be split further.*COMTRADE_API_KEY"):
+            extract(settings, "mirror", run, sleep=Sleeps())
+
+    assert not (run.folder / MANIFEST).exists()
+
+
+def test_error_field_in_a_200_answer_is_an_api_error(server, tmp_path):
+    server.fail_next(
+        Fault(200, b'{"elapsedTime":"0.01 secs","count":0,"data":[],"error":"Invalid period"}')
+    )
+    settings = settings_for(server, tmp_path)
+    run = new_run(settings, "reporter")
+
+    with pytest.raises(ApiError, match="Invalid period"):
+        extract(settings, "reporter", run, sleep=Sleeps())
+    assert run.landings == []
+
+
+def test_an_answer_that_is_not_json_is_an_api_error(server, tmp_path):
+    server.fail_next(Fault(200, b"<html>Maintenance</html>", {"Content-Type": "text/html"}))
+    settings = settings_for(server, tmp_path)
+
+    with pytest.raises(ApiError, match="not JSON"):
+        extract(settings, "reporter", new_run(settings, "reporter"), sleep=Sleeps())
+
+
+def test_unknown_dataset_or_mismatched_run_is_refused(server, tmp_path):
+    settings = settings_for(server, tmp_path)
+
+    with pytest.raises(ValueError, match="unknown Comtrade dataset"):
+        extract(settings, "bilateral", new_run(settings, "bilateral"))
+    with pytest.raises(ValueError, match="not comtrade/mirror"):
+        extract(settings, "mirror", new_run(settings, "reporter"))
+    assert server.seen == []
+
+
+def test_unparseable_retry_after_falls_back_to_the_wait_in_the_body(server, tmp_path):
+    # APIM says how long to wait in the body too; a garbled header must not crash the client.
+    server.fail_next(
+        Fault(429, b"Rate limit is exceeded. Try again in 1 seconds.", {"Retry-After": "soon"})
+    )
+    settings = settings_for(server, tmp_path)
+    sleeps = Sleeps()
+
+    summary = extract(settings, "reporter", new_run(settings, "reporter"), sleep=sleeps)
+
+    assert sleeps == [1.0]
+    assert summary["landings"] == 1
+
+
+def test_offline_snapshot_url_goes_through_the_same_client(records, tmp_path):
+    # Offline runs use base URL snapshot://comtrade and a session that answers in-process.
+    settings = load_settings(
+        {
+            "EURASIA_WAREHOUSE": str(tmp_path / "w.duckdb"),
+            "EURASIA_YEARS": "2010-2011",
+            "COMTRADE_API_KEY": KEY,
+        }
+    )
+    settings = dataclasses.replace(settings, comtrade_base_url="snapshot://comtrade")
+    run = new_run(settings, "reporter")
+    session = snapshot_session({"comtrade": ComtradeEngine(records, api_key=KEY)})
+
+    summary = extract(settings, "reporter", run, session=session, sleep=Sleeps())
+
+    assert summary["endpoint"] == "keyed"
+    assert run.landings[0].url.startswith("snapshot://comtrade/data/v1/get/C/A/HS?cmdCode=TOTAL")
+    assert landed_records(settings, run) == expected(records, "reporter")
+
+
+def test_snapshot_url_without_its_session_is_refused_with_advice(tmp_path):
+    settings = load_settings({"EURASIA_WAREHOUSE": str(tmp_path / "w.duckdb")})
+    settings = dataclasses.replace(settings, comtrade_base_url="snapshot://comtrade")
+
+    with pytest.raises(ValueError, match="snapshot_session"):
+        extract(settings, "reporter", new_run(settings, "reporter"))
