@@ -1,0 +1,1 @@
+"""IMF SDMX 2.1: Direct Investment Positions by counterpart (dataflow IMF.STA,DIP)."""

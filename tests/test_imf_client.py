@@ -1,0 +1,263 @@
+import csv
+import dataclasses
+import gzip
+import hashlib
+import io
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from eurasia.demo.adapter import snapshot_session
+from eurasia.demo.imf_api import ImfDipEngine
+from eurasia.demo.standin import Fault, StandinServer
+from eurasia.http import ApiError
+from eurasia.imf import client
+from eurasia.imf.sdmx_csv import CSV_10_MEDIA_TYPE
+from eurasia.rawzone import MANIFEST, RawZoneRun, new_run_id
+from eurasia.settings import load_settings
+
+FIXTURES = Path(__file__).parent / "fixtures" / "imf"
+CSV10 = (FIXTURES / "imf_dip_synthetic_sdmx_csv10.csv").read_text(encoding="utf-8")
+CHUNK_1 = "ARM+AZE+BLR+EST+GEO"
+KEY_TAIL = ".O+SCC.INWD_D_NETLA_FALL_ALL.CHN+RUS+G001.A"
+# Observations of the fixture inside the request (2009-2012, inward, CHN/RUS/G001), per chunk:
+# ARM 4 + GEO 1 | KAZ 3 + KGZ 1 | TKM 2 + UZB 1.
+EXPECTED_ROWS = [5, 4, 3]
+
+
+class RecordingEngine:
+    """Wraps an engine and keeps every body it served, to compare with what was landed."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.bodies: list[bytes] = []
+
+    def answer(self, path, query, headers):
+        status, out_headers, body = self.engine.answer(path, query, headers)
+        self.bodies.append(body)
+        return status, out_headers, body
+
+
+@pytest.fixture
+def engine():
+    return RecordingEngine(ImfDipEngine(CSV10))
+
+
+@pytest.fixture
+def server(engine):
+    with StandinServer(routes={"/imf": engine}) as server:
+        yield server
+
+
+def settings_for(tmp_path, base_url, **env):
+    return load_settings(
+        {
+            "EURASIA_YEARS": "2009-2012",
+            "EURASIA_WAREHOUSE": str(tmp_path / "w.duckdb"),
+            "IMF_SDMX_BASE_URL": base_url,
+            "EURASIA_REQUEST_INTERVAL": "0",
+            **env,
+        }
+    )
+
+
+def new_run(settings):
+    return RawZoneRun(settings.raw_zone, "imf_dip", "dip", new_run_id(), "live")
+
+
+def run_extract(settings, session=None):
+    sleeps: list[float] = []
+    run = new_run(settings)
+    summary = client.extract(settings, run, session=session, sleep=sleeps.append)
+    return run, summary, sleeps
+
+
+def landed_body(settings, record) -> bytes:
+    return gzip.decompress((settings.raw_zone / record.body_file).read_bytes())
+
+
+def test_extract_lands_every_answer_as_served(tmp_path, server, engine):
+    settings = settings_for(tmp_path, server.url + "/imf")
+    run, summary, sleeps = run_extract(settings)
+
+    assert summary == {
+        "dataset": "dip",
+        "calls_planned": 3,
+        "calls_made": 3,
+        "rows_landed": sum(EXPECTED_ROWS),
+        "landings": 3,
+        "seconds_waited_for_rate_limits": 0.0,
+    }
+    assert sleeps == []
+    assert [r.record_count for r in run.landings] == EXPECTED_ROWS
+    for record, served in zip(run.landings, engine.bodies, strict=True):
+        assert landed_body(settings, record) == served
+        assert record.body_sha256 == hashlib.sha256(served).hexdigest()
+        assert record.body_file.endswith(".csv.gz")
+        assert record.http_status == 200 and record.years == [2009, 2010, 2011, 2012]
+    manifest = json.loads((run.folder / MANIFEST).read_text())
+    assert manifest["years"] == [2009, 2010, 2011, 2012]
+    assert manifest["summary"] == summary
+
+
+def test_requests_are_the_planned_sdmx_queries(tmp_path, server):
+    run, _, _ = run_extract(settings_for(tmp_path, server.url + "/imf"))
+    first = server.seen[0]
+    assert first.path == f"/imf/data/IMF.STA,DIP/{CHUNK_1}{KEY_TAIL}"
+    assert first.query == {"startPeriod": ["2009"], "endPeriod": ["2012"]}
+    assert first.headers["Accept"] == CSV_10_MEDIA_TYPE
+    assert "Ocp-Apim-Subscription-Key" not in first.headers  # unkeyed unless IMF_API_KEY is set
+    assert run.landings[0].url == f"{server.url}/imf/data/IMF.STA,DIP/{CHUNK_1}{KEY_TAIL}" + (
+        "?startPeriod=2009&endPeriod=2012"
+    )
+    assert run.landings[0].params == {"startPeriod": 2009, "endPeriod": 2012}
+
+
+def test_landed_rows_keep_both_dv_types_confidential_cells_and_negatives(tmp_path, server):
+    settings = settings_for(tmp_path, server.url + "/imf")
+    run, _, _ = run_extract(settings)
+    rows = [
+        row
+        for record in run.landings
+        for row in csv.DictReader(io.StringIO(landed_body(settings, record).decode(), newline=""))
+    ]
+    by_key = {
+        (r["COUNTRY"], r["DV_TYPE"], r["COUNTERPART_COUNTRY"], r["TIME_PERIOD"]): r for r in rows
+    }
+    assert {r["DV_TYPE"] for r in rows} == {"O", "SCC"}
+    assert by_key["KAZ", "SCC", "CHN", "2011"]["OBS_VALUE"] == "4300000000"
+    assert by_key["TKM", "SCC", "CHN", "2012"]["OBS_VALUE"] == "780000000"
+    assert by_key["GEO", "O", "CHN", "2012"]["OBS_VALUE"] == "-3500000"
+    confidential = by_key["ARM", "O", "RUS", "2011"]
+    assert (confidential["OBS_VALUE"], confidential["STATUS"]) == ("", "C")
+    assert "\n" in by_key["KAZ", "O", "CHN", "2011"]["COMMENTS"]
+
+
+def test_progress_is_logged(tmp_path, server, caplog):
+    with caplog.at_level(logging.INFO, logger="eurasia.imf"):
+        run_extract(settings_for(tmp_path, server.url + "/imf"))
+    assert "IMF DIP call 1/3" in caplog.text
+    assert "IMF DIP call 3/3: 3 rows landed" in caplog.text
+
+
+def test_429_waits_as_told_then_succeeds(tmp_path, server, engine):
+    server.fail_next(
+        Fault(429, b"Rate limit is exceeded. Try again in 7 seconds.", {"Retry-After": "7"})
+    )
+    run, summary, sleeps = run_extract(settings_for(tmp_path, server.url + "/imf"))
+    assert sleeps == [7.0]
+    assert summary["seconds_waited_for_rate_limits"] == 7.0
+    assert summary["calls_made"] == 4 and summary["landings"] == 3
+    assert [r.record_count for r in run.landings] == EXPECTED_ROWS
+    assert (run.folder / MANIFEST).exists()
+
+
+def test_503_is_retried(tmp_path, server):
+    server.fail_next(Fault(503, b"Service Unavailable"))
+    run, summary, sleeps = run_extract(settings_for(tmp_path, server.url + "/imf"))
+    assert sleeps == [2.0]
+    assert summary["calls_made"] == 4 and summary["rows_landed"] == sum(EXPECTED_ROWS)
+
+
+def test_refused_key_stops_without_a_manifest(tmp_path):
+    with StandinServer(routes={"/imf": ImfDipEngine(CSV10, api_key="right-key")}) as server:
+        settings = settings_for(tmp_path, server.url + "/imf", IMF_API_KEY="wrong-key-0123")
+        run = new_run(settings)
+        with pytest.raises(ApiError, match="HTTP 401") as raised:
+            client.extract(settings, run, sleep=lambda s: None)
+    assert "IMF_API_KEY" in str(raised.value)
+    assert "wrong-key-0123" not in str(raised.value)
+    assert not (run.folder / MANIFEST).exists()
+    assert run.landings == []
+
+
+def only_countries(csv_text: str, countries: set[str]) -> str:
+    reader = csv.DictReader(io.StringIO(csv_text, newline=""))
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, reader.fieldnames, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(row for row in reader if row["COUNTRY"] in countries)
+    return out.getvalue()
+
+
+def test_no_results_found_is_landed_as_an_empty_answer(tmp_path):
+    chunk_1_only = only_countries(CSV10, {"ARM", "GEO"})
+    recorder = RecordingEngine(ImfDipEngine(chunk_1_only))
+    with StandinServer(routes={"/imf": recorder}) as server:
+        settings = settings_for(tmp_path, server.url + "/imf")
+        run, summary, _ = run_extract(settings)
+    assert [r.http_status for r in run.landings] == [200, 404, 404]
+    assert [r.record_count for r in run.landings] == [5, 0, 0]
+    assert run.landings[1].body_file.endswith(".xml.gz")  # never mistaken for a CSV
+    assert landed_body(settings, run.landings[1]) == recorder.bodies[1]
+    assert b"NoResultsFound" in recorder.bodies[1]
+    assert summary["rows_landed"] == 5 and summary["landings"] == 3
+    assert (run.folder / MANIFEST).exists()
+
+
+def test_other_404_is_an_error(tmp_path, server):
+    settings = settings_for(tmp_path, server.url + "/not-imf")
+    run = new_run(settings)
+    with pytest.raises(ApiError, match="IMF_SDMX_BASE_URL"):
+        client.extract(settings, run, sleep=lambda s: None)
+    assert not (run.folder / MANIFEST).exists()
+
+
+def test_200_that_is_not_sdmx_csv_is_an_error(tmp_path, server):
+    server.fail_next(
+        Fault(200, b"<html><body>Maintenance</body></html>", {"Content-Type": "text/html"})
+    )
+    settings = settings_for(tmp_path, server.url + "/imf")
+    run = new_run(settings)
+    with pytest.raises(ApiError, match="not SDMX-CSV") as raised:
+        client.extract(settings, run, sleep=lambda s: None)
+    assert "text/html" in str(raised.value) and "Maintenance" in str(raised.value)
+    assert not (run.folder / MANIFEST).exists()
+
+
+def test_keyed_mode_sends_the_key_only_as_a_header(tmp_path, caplog):
+    secret = "imf-S3cret-key-4f9a"
+    with StandinServer(routes={"/imf": ImfDipEngine(CSV10, api_key=secret)}) as server:
+        settings = settings_for(tmp_path, server.url + "/imf", IMF_API_KEY=secret)
+        server.fail_next(Fault(503, b"busy"))  # a retry is logged too
+        with caplog.at_level(logging.DEBUG):
+            run, summary, _ = run_extract(settings)
+        seen = server.seen
+    assert summary["landings"] == 3
+    assert all(r.headers.get("Ocp-Apim-Subscription-Key") == secret for r in seen)
+    assert all(secret not in str(r.query) for r in seen)
+    assert secret not in caplog.text
+    assert secret not in repr(settings)
+    for path in settings.raw_zone.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert secret.encode() not in data
+            if path.suffix == ".gz":
+                assert secret.encode() not in gzip.decompress(data)
+
+
+def test_default_interval_is_one_second(tmp_path, server):
+    settings = settings_for(tmp_path, server.url + "/imf", EURASIA_REQUEST_INTERVAL="")
+    assert settings.request_interval_seconds is None
+    _, _, sleeps = run_extract(settings)
+    assert len(sleeps) == 2 and all(0 < s <= 1.0 for s in sleeps)
+
+
+def test_offline_snapshot_scheme_uses_the_same_client(tmp_path):
+    settings = dataclasses.replace(
+        settings_for(tmp_path, "http://unused.invalid"), imf_base_url="snapshot://imf"
+    )
+    session = snapshot_session({"imf": ImfDipEngine(CSV10)})
+    run, summary, _ = run_extract(settings, session=session)
+    assert summary["rows_landed"] == sum(EXPECTED_ROWS)
+    assert run.landings[0].url.startswith("snapshot://imf/data/IMF.STA,DIP/ARM+")
+
+
+def test_years_before_the_survey_complete_an_empty_run(tmp_path):
+    settings = settings_for(tmp_path, "http://127.0.0.1:9/imf", EURASIA_YEARS="2000-2005")
+    run, summary, _ = run_extract(settings)
+    assert summary["calls_planned"] == summary["calls_made"] == summary["landings"] == 0
+    assert "2009" in summary["note"]
+    assert json.loads((run.folder / MANIFEST).read_text())["years"] == []
