@@ -1,0 +1,35 @@
+"""Engines loaded with the bundled synthetic snapshot (DEMO DATA)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from functools import cache
+
+from eurasia.demo import SNAPSHOT_DIR
+
+COMTRADE_SNAPSHOT = SNAPSHOT_DIR / "comtrade_annual_totals.json.gz"
+IMF_DIP_SNAPSHOT = SNAPSHOT_DIR / "imf_dip_positions.csv.gz"
+
+
+@cache
+def _comtrade_records() -> tuple[dict, ...]:
+    with gzip.open(COMTRADE_SNAPSHOT, "rt", encoding="utf-8") as f:
+        return tuple(json.load(f)["data"])
+
+
+@cache
+def _imf_csv_text() -> str:
+    with gzip.open(IMF_DIP_SNAPSHOT, "rt", encoding="utf-8") as f:
+        return f.read()
+
+
+def snapshot_routes(comtrade_key: str | None = None, imf_key: str | None = None) -> dict:
+    """Engines keyed by name: 'comtrade' and 'imf' (netlocs of snapshot:// and HTTP prefixes)."""
+    from eurasia.demo.comtrade_api import ComtradeEngine
+    from eurasia.demo.imf_api import ImfDipEngine
+
+    return {
+        "comtrade": ComtradeEngine(list(_comtrade_records()), api_key=comtrade_key),
+        "imf": ImfDipEngine(_imf_csv_text(), api_key=imf_key),
+    }
