@@ -1,0 +1,273 @@
+"""Load completed raw-zone runs into DuckDB raw tables with DuckDB's own readers.
+
+Set-based and idempotent: a run's years replace the rows of the same dataset and years, inside
+one transaction, so loading a run twice, or fetching a year again, never duplicates rows and a
+failure leaves the tables as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from eurasia.rawzone import read_manifest
+
+log = logging.getLogger(__name__)
+
+# The Comtrade v1 record, field by field, with the types the API uses. Declaring them keeps a
+# column typed even when every value in a batch is null (qty, netWgt often are).
+COMTRADE_FIELDS: dict[str, str] = {
+    "typeCode": "VARCHAR",
+    "freqCode": "VARCHAR",
+    "refPeriodId": "INTEGER",
+    "refYear": "INTEGER",
+    "refMonth": "INTEGER",
+    "period": "VARCHAR",
+    "reporterCode": "INTEGER",
+    "reporterISO": "VARCHAR",
+    "reporterDesc": "VARCHAR",
+    "flowCode": "VARCHAR",
+    "flowDesc": "VARCHAR",
+    "partnerCode": "INTEGER",
+    "partnerISO": "VARCHAR",
+    "partnerDesc": "VARCHAR",
+    "partner2Code": "INTEGER",
+    "partner2ISO": "VARCHAR",
+    "partner2Desc": "VARCHAR",
+    "classificationCode": "VARCHAR",
+    "classificationSearchCode": "VARCHAR",
+    "isOriginalClassification": "BOOLEAN",
+    "cmdCode": "VARCHAR",
+    "cmdDesc": "VARCHAR",
+    "aggrLevel": "INTEGER",
+    "isLeaf": "BOOLEAN",
+    "customsCode": "VARCHAR",
+    "customsDesc": "VARCHAR",
+    "mosCode": "VARCHAR",
+    "motCode": "INTEGER",
+    "motDesc": "VARCHAR",
+    "qtyUnitCode": "INTEGER",
+    "qtyUnitAbbr": "VARCHAR",
+    "qty": "DOUBLE",
+    "isQtyEstimated": "BOOLEAN",
+    "altQtyUnitCode": "INTEGER",
+    "altQtyUnitAbbr": "VARCHAR",
+    "altQty": "DOUBLE",
+    "isAltQtyEstimated": "BOOLEAN",
+    "netWgt": "DOUBLE",
+    "isNetWgtEstimated": "BOOLEAN",
+    "grossWgt": "DOUBLE",
+    "isGrossWgtEstimated": "BOOLEAN",
+    "cifvalue": "DOUBLE",
+    "fobvalue": "DOUBLE",
+    "primaryValue": "DOUBLE",
+    "legacyEstimationFlag": "INTEGER",
+    "isReported": "BOOLEAN",
+    "isAggregate": "BOOLEAN",
+}
+
+IMF_DIP_COLUMNS = (
+    "DATAFLOW",
+    "COUNTRY",
+    "DV_TYPE",
+    "INDICATOR",
+    "COUNTERPART_COUNTRY",
+    "FREQUENCY",
+    "TIME_PERIOD",
+    "OBS_VALUE",
+    "SCALE",
+    "STATUS",
+)
+
+LANDING_COLUMNS = {
+    "landing_id": "VARCHAR",
+    "source": "VARCHAR",
+    "dataset": "VARCHAR",
+    "run_id": "VARCHAR",
+    "vintage": "VARCHAR",
+    "url": "VARCHAR",
+    "params": "JSON",
+    "requested_at": "TIMESTAMPTZ",
+    "http_status": "INTEGER",
+    "content_type": "VARCHAR",
+    "body_file": "VARCHAR",
+    "body_sha256": "VARCHAR",
+    "body_bytes": "BIGINT",
+    "record_count": "BIGINT",
+    "years": "INTEGER[]",
+}
+
+
+def _struct(fields: dict[str, str]) -> str:
+    return "STRUCT(" + ", ".join(f'"{k}" {v}' for k, v in fields.items()) + ")"
+
+
+def _columns_ddl(fields: dict[str, str]) -> str:
+    return ", ".join(f'"{k}" {v}' for k, v in fields.items())
+
+
+def _sql_list(values) -> str:
+    return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
+
+
+def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS raw.landings ({_columns_ddl(LANDING_COLUMNS)}, "
+        "loaded_at TIMESTAMPTZ)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS raw.comtrade_records (landing_id VARCHAR, dataset VARCHAR, "
+        f"requested_at TIMESTAMPTZ, {_columns_ddl(COMTRADE_FIELDS)})"
+    )
+    imf_columns = ", ".join(f'"{c}" VARCHAR' for c in IMF_DIP_COLUMNS)
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS raw.imf_dip_observations (landing_id VARCHAR, "
+        f"dataset VARCHAR, requested_at TIMESTAMPTZ, {imf_columns})"
+    )
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    source: str
+    dataset: str
+    run_id: str
+    years: list[int]
+    landings: int
+    rows_loaded: int
+    rows_replaced: int
+
+
+def _stage_landings(con, raw_zone: Path, folder: Path, manifest: dict) -> list[str]:
+    """Load this run's sidecars into a temp table; return the body paths that hold data."""
+    sidecars = sorted(str(p) for p in folder.glob("*.request.json"))
+    listed = set(manifest["landings"])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE run_landings AS SELECT * FROM read_json("
+        f"{_sql_list(sidecars)}, format='unstructured', hive_partitioning=false, "
+        f"columns={{{_json_columns()}}})"
+    )
+    con.execute(f"DELETE FROM run_landings WHERE landing_id NOT IN {_sql_list(listed)}")
+    found = con.execute("SELECT count(*) FROM run_landings").fetchone()[0]
+    if found != len(listed):
+        raise RuntimeError(
+            f"{folder}: manifest lists {len(listed)} landings but {found} sidecars match; "
+            "the raw zone was changed after extraction. Extract again."
+        )
+    rows = con.execute(
+        "SELECT body_file FROM run_landings WHERE coalesce(record_count, 0) > 0 ORDER BY 1"
+    ).fetchall()
+    return [str(raw_zone / r[0]) for r in rows]
+
+
+def _json_columns() -> str:
+    return ", ".join(f"'{k}': '{v}'" for k, v in LANDING_COLUMNS.items())
+
+
+def _insert_comtrade(con, bodies: list[str], raw_zone: Path) -> int:
+    if not bodies:
+        return 0
+    fields = ", ".join(f'r."{k}"' for k in COMTRADE_FIELDS)
+    con.execute(
+        f"""
+        INSERT INTO raw.comtrade_records
+        SELECT l.landing_id, l.dataset, l.requested_at, {fields}
+        FROM (
+            SELECT filename, unnest(data) AS r
+            FROM read_json({_sql_list(bodies)}, format='unstructured', filename=true,
+                           hive_partitioning=false,
+                           maximum_object_size=536870912,
+                           columns={{'data': '{_struct(COMTRADE_FIELDS)}[]'}})
+        ) AS b
+        JOIN run_landings AS l ON b.filename = ? || '/' || l.body_file
+        """,
+        [str(raw_zone)],
+    )
+    return _count_run(con, "comtrade")
+
+
+def _insert_imf(con, bodies: list[str], raw_zone: Path) -> int:
+    if not bodies:
+        return 0
+    # SDMX-CSV quoted attributes may span lines; DuckDB's reader handles quoted newlines.
+    source = (
+        f"read_csv({_sql_list(bodies)}, all_varchar=true, header=true, union_by_name=true, "
+        "filename=true, hive_partitioning=false, quote='\"', escape='\"', max_line_size=10000000)"
+    )
+    present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    select = ", ".join(_imf_column(c, present) for c in IMF_DIP_COLUMNS)
+    con.execute(
+        f"""
+        INSERT INTO raw.imf_dip_observations
+        SELECT l.landing_id, l.dataset, l.requested_at, {select}
+        FROM {source} AS c
+        JOIN run_landings AS l ON c.filename = ? || '/' || l.body_file
+        """,
+        [str(raw_zone)],
+    )
+    return _count_run(con, "imf_dip")
+
+
+def _imf_column(name: str, present: set[str]) -> str:
+    if name in present:
+        return f'c."{name}"'
+    if name == "DATAFLOW" and "STRUCTURE_ID" in present:
+        return 'c."STRUCTURE_ID"'  # SDMX-CSV 2.0 names the dataflow STRUCTURE_ID
+    return f'NULL AS "{name}"'
+
+
+def _count_run(con, source: str) -> int:
+    table = "raw.comtrade_records" if source == "comtrade" else "raw.imf_dip_observations"
+    return con.execute(
+        f"SELECT count(*) FROM {table} WHERE landing_id IN (SELECT landing_id FROM run_landings)"
+    ).fetchone()[0]
+
+
+def load_run(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -> LoadResult:
+    """Load one completed extraction run; replaces that dataset's rows for the run's years."""
+    manifest = read_manifest(run_folder)
+    source, dataset, years = manifest["source"], manifest["dataset"], manifest["years"]
+    create_raw_tables(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        bodies = _stage_landings(con, raw_zone, run_folder, manifest)
+        if source == "comtrade":
+            table, year_column, year_cast = "raw.comtrade_records", '"refYear"', "INTEGER"
+        elif source == "imf_dip":
+            table, year_column, year_cast = "raw.imf_dip_observations", '"TIME_PERIOD"', "VARCHAR"
+        else:
+            raise ValueError(f"unknown source {source!r} in {run_folder}")
+        years_sql = _sql_list(years) if year_cast == "VARCHAR" else f"{sorted(years)}"
+        replaced = con.execute(
+            f"DELETE FROM {table} WHERE dataset = ? AND {year_column} IN "
+            f"(SELECT unnest({years_sql}::{year_cast}[])) RETURNING 1",
+            [dataset],
+        ).fetchall()
+        con.execute(
+            "DELETE FROM raw.landings WHERE landing_id IN (SELECT landing_id FROM run_landings)"
+        )
+        con.execute("INSERT INTO raw.landings SELECT *, now() FROM run_landings")
+        insert = _insert_comtrade if source == "comtrade" else _insert_imf
+        loaded = insert(con, bodies, raw_zone)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    result = LoadResult(
+        source, dataset, manifest["run_id"], years, len(manifest["landings"]), loaded, len(replaced)
+    )
+    log.info(
+        "loaded %s/%s run %s: %d landings, %d rows (replaced %d rows of years %s-%s)",
+        source,
+        dataset,
+        result.run_id,
+        result.landings,
+        loaded,
+        len(replaced),
+        min(years) if years else "-",
+        max(years) if years else "-",
+    )
+    return result
