@@ -1,0 +1,55 @@
+{#- How many republics saw China's (Russia's) exports, imports, investment rise: one line each. -#}
+with
+
+growth as (
+
+    select * from {{ ref('china_growth') }}
+
+),
+
+partners as (
+
+    select partner_iso3, short_name from {{ ref('partners') }}
+
+),
+
+counted as (
+
+    select
+        growth.partner_iso3,
+        growth.partner_name,
+        growth.measure,
+        count(*) filter (where growth.rose is not null) as republics_with_data,
+        count(*) filter (where growth.rose) as republics_rose,
+        count(*) filter (where growth.fell) as republics_fell,
+        count(*) filter (where growth.rose is not null and not growth.rose and not growth.fell)
+            as republics_unchanged
+    from growth
+    group by growth.partner_iso3, growth.partner_name, growth.measure
+
+),
+
+final as (
+
+    select
+        counted.partner_iso3,
+        counted.partner_name,
+        counted.measure,
+        counted.republics_with_data,
+        counted.republics_rose,
+        counted.republics_fell,
+        counted.republics_unchanged,
+        partners.short_name || '''s '
+        || case counted.measure
+            when 'partner_exports_to_republic' then 'exports'
+            when 'partner_imports_from_republic' then 'imports'
+            else 'direct investment position'
+        end
+        || ' rose in ' || counted.republics_rose || ' of ' || counted.republics_with_data
+        || ' republics (first to last year with data)' as summary
+    from counted
+    inner join partners on partners.partner_iso3 = counted.partner_iso3
+
+)
+
+select * from final

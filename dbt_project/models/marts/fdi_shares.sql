@@ -1,0 +1,99 @@
+{#-
+    China's and Russia's shares of each republic's inward direct investment position (IMF DIP),
+    every republic x year (from max(first_year, fdi_first_year)) x partner, on one basis per
+    republic-year (see int_fdi_bases_chosen).
+-#}
+with
+
+spine as (
+
+    select republic_iso3, republic_name, year, is_release_lag
+    from {{ ref('int_republic_years_spined') }}
+    where measure = 'fdi_inward'
+
+),
+
+partners as (
+
+    select partner_iso3, partner_name from {{ ref('partners') }}
+    where not is_world
+
+),
+
+chosen as (
+
+    select * from {{ ref('int_fdi_bases_chosen') }}
+
+),
+
+pivoted as (
+
+    select * from {{ ref('int_fdi_positions_pivoted') }}
+
+),
+
+joined as (
+
+    select
+        spine.republic_iso3,
+        spine.republic_name,
+        spine.year,
+        partners.partner_iso3,
+        partners.partner_name,
+        chosen.basis,
+        pivoted.partner_position_usd,
+        coalesce(pivoted.partner_is_confidential, false) as partner_is_confidential,
+        chosen.world_position_usd,
+        coalesce(chosen.world_is_confidential, false) as world_is_confidential,
+        spine.is_release_lag,
+        pivoted.vintage,
+        coalesce(pivoted.landing_ids, []::varchar[]) as landing_ids
+    from spine
+    cross join partners
+    left join chosen
+        on chosen.republic_iso3 = spine.republic_iso3
+        and chosen.year = spine.year
+    left join pivoted
+        on pivoted.republic_iso3 = spine.republic_iso3
+        and pivoted.year = spine.year
+        and pivoted.derivation = chosen.basis
+        and pivoted.partner_iso3 = partners.partner_iso3
+    where partners.partner_iso3 <> spine.republic_iso3
+
+),
+
+final as (
+
+    select
+        republic_iso3,
+        republic_name,
+        year,
+        partner_iso3,
+        partner_name,
+        basis,
+        partner_position_usd,
+        world_position_usd,
+        case
+            when world_position_usd > 0 and partner_position_usd is not null
+                then partner_position_usd / world_position_usd
+        end as share,
+        case
+            when basis is null
+                then case when is_release_lag then 'not_yet_released' else 'missing' end
+            when world_is_confidential then 'world_confidential'
+            when world_position_usd is null then 'world_missing'
+            when world_position_usd <= 0 then 'world_not_positive'
+            when partner_is_confidential then 'confidential'
+            when partner_position_usd is null then 'partner_missing'
+            else 'ok'
+        end as value_status,
+        partner_is_confidential,
+        world_is_confidential,
+        is_release_lag,
+        vintage,
+        landing_ids
+    from joined
+
+)
+
+select * from final

@@ -1,0 +1,85 @@
+{#-
+    Reported versus mirror values of the same trade flow: what the republic declares against what
+    its partners declare (converted to the republic's valuation with cif_fob_factor).
+-#}
+with
+
+trade_values as (
+
+    select * from {{ ref('int_trade_values_unioned') }}
+
+),
+
+republics as (
+
+    select republic_iso3, republic_name from {{ ref('republics') }}
+
+),
+
+reported as (
+
+    select * from trade_values where basis = 'reported'
+
+),
+
+mirrored as (
+
+    select * from trade_values where basis = 'mirror'
+
+),
+
+compared as (
+
+    select
+        coalesce(reported.republic_iso3, mirrored.republic_iso3) as republic_iso3,
+        coalesce(reported.year, mirrored.year) as year,
+        coalesce(reported.flow, mirrored.flow) as flow,
+        coalesce(reported.partner_iso3, mirrored.partner_iso3) as partner_iso3,
+        reported.value_usd as reported_value_usd,
+        coalesce(reported.is_imputed_zero, false) as reported_is_imputed_zero,
+        mirrored.value_usd as mirror_value_usd,
+        reported.landing_ids as reported_landing_ids,
+        mirrored.landing_ids as mirror_landing_ids,
+        nullif(array_to_string(list_sort(list_distinct(flatten(list_filter(
+            [string_split(reported.vintage, ', '), string_split(mirrored.vintage, ', ')],
+            x -> x is not null
+        )))), ', '), '') as vintage
+    from reported
+    full outer join mirrored
+        on reported.republic_iso3 = mirrored.republic_iso3
+        and reported.year = mirrored.year
+        and reported.flow = mirrored.flow
+        and reported.partner_iso3 = mirrored.partner_iso3
+
+),
+
+final as (
+
+    select
+        compared.republic_iso3,
+        republics.republic_name,
+        compared.year,
+        compared.flow,
+        compared.partner_iso3,
+        compared.reported_value_usd,
+        compared.reported_is_imputed_zero,
+        compared.mirror_value_usd,
+        compared.reported_value_usd - compared.mirror_value_usd as gap_usd,
+        case
+            when compared.reported_value_usd + compared.mirror_value_usd > 0
+                then (compared.reported_value_usd - compared.mirror_value_usd)
+                    / ((compared.reported_value_usd + compared.mirror_value_usd) / 2)
+        end as relative_gap,
+        case
+            when compared.mirror_value_usd > 0
+                then compared.reported_value_usd / compared.mirror_value_usd
+        end as reported_to_mirror_ratio,
+        compared.vintage,
+        compared.reported_landing_ids,
+        compared.mirror_landing_ids
+    from compared
+    inner join republics on compared.republic_iso3 = republics.republic_iso3
+
+)
+
+select * from final

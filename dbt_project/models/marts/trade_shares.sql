@@ -1,0 +1,166 @@
+{#-
+    China's and Russia's shares of each republic's exports, imports and total trade, on both
+    bases (the republic's own declarations and its partners' mirror declarations), every
+    republic x year x flow x partner x basis of the range, with the preferred basis flagged.
+-#}
+with
+
+spine as (
+
+    select republic_iso3, republic_name, year, measure as flow, is_release_lag
+    from {{ ref('int_republic_years_spined') }}
+    where measure in ('export', 'import', 'total')
+
+),
+
+partners as (
+
+    select partner_iso3, partner_name, short_name from {{ ref('partners') }}
+    where not is_world
+
+),
+
+bases as (
+
+    select * from (values ('reported'), ('mirror')) as b (basis)
+
+),
+
+trade_values as (
+
+    select * from {{ ref('int_trade_values_unioned') }}
+
+),
+
+chosen as (
+
+    select * from {{ ref('int_trade_bases_chosen') }}
+
+),
+
+grid as (
+
+    select
+        spine.republic_iso3,
+        spine.republic_name,
+        spine.year,
+        spine.flow,
+        partners.partner_iso3,
+        partners.partner_name,
+        partners.short_name as partner_short_name,
+        bases.basis,
+        spine.is_release_lag
+    from spine
+    cross join partners
+    cross join bases
+    where partners.partner_iso3 <> spine.republic_iso3
+
+),
+
+joined as (
+
+    select
+        grid.*,
+        partner.value_usd as partner_value_usd,
+        world.value_usd as world_value_usd,
+        coalesce(partner.is_imputed_zero, false) as partner_value_is_imputed_zero,
+        world.reporter_count as world_reporter_count,
+        chosen.preferred_basis,
+        list_sort(list_distinct(flatten(list_filter(
+            [partner.landing_ids, world.landing_ids], x -> x is not null
+        )))) as landing_ids,
+        nullif(array_to_string(list_sort(list_distinct(flatten(list_filter(
+            [string_split(partner.vintage, ', '), string_split(world.vintage, ', ')],
+            x -> x is not null
+        )))), ', '), '') as vintage
+    from grid
+    left join trade_values as partner
+        on partner.republic_iso3 = grid.republic_iso3
+        and partner.year = grid.year
+        and partner.flow = grid.flow
+        and partner.basis = grid.basis
+        and partner.partner_iso3 = grid.partner_iso3
+    left join trade_values as world
+        on world.republic_iso3 = grid.republic_iso3
+        and world.year = grid.year
+        and world.flow = grid.flow
+        and world.basis = grid.basis
+        and world.partner_iso3 = 'WLD'
+    left join chosen
+        on chosen.republic_iso3 = grid.republic_iso3
+        and chosen.year = grid.year
+        and chosen.flow = grid.flow
+        and chosen.partner_iso3 = grid.partner_iso3
+
+),
+
+final as (
+
+    select
+        republic_iso3,
+        republic_name,
+        year,
+        flow,
+        partner_iso3,
+        partner_name,
+        basis,
+        partner_value_usd,
+        world_value_usd,
+        case
+            when world_value_usd > 0 and partner_value_usd is not null
+                then partner_value_usd / world_value_usd
+        end as share,
+        partner_value_is_imputed_zero,
+        world_reporter_count,
+        coalesce(basis = preferred_basis, false) as is_preferred,
+        case flow
+            when 'export' then 'FOB'
+            when 'import' then 'CIF'
+            else 'exports FOB + imports CIF'
+        end as valuation,
+        case
+            when partner_value_usd is null and world_value_usd is null
+                then case when is_release_lag then 'not_yet_released' else 'no_data' end
+            when world_value_usd is null then 'no_world_value'
+            when world_value_usd <= 0 then 'world_not_positive'
+            when partner_value_usd is null then 'partner_missing'
+            else 'ok'
+        end as row_status,
+        nullif(concat_ws('; ',
+            case when partner_value_is_imputed_zero then
+                'the republic reported its world total but no ' || partner_short_name
+                || ' row; partner value taken as 0 (UN Comtrade omits empty partner flows)'
+            end,
+            case when basis = 'mirror' and (partner_value_usd is not null or world_value_usd is not null) then
+                case flow
+                    when 'import' then 'mirror: partners'' declared exports to the republic (FOB) x '
+                        || {{ var('cif_fob_factor') }} || ' (to CIF)'
+                    when 'export' then 'mirror: partners'' declared imports from the republic (CIF) / '
+                        || {{ var('cif_fob_factor') }} || ' (to FOB)'
+                    else 'mirror: exports (partners'' imports / ' || {{ var('cif_fob_factor') }}
+                        || ') + imports (partners'' exports x ' || {{ var('cif_fob_factor') }} || ')'
+                end
+            end,
+            case when basis = 'mirror' and is_release_lag and world_value_usd is not null then
+                'year inside the release window: the partner-side world total may lack partners that '
+                || 'have not reported yet (' || world_reporter_count || ' reporters so far)'
+            end,
+            case when basis = preferred_basis and basis = 'mirror' then
+                case
+                    when flow = 'total'
+                        then 'preferred because the republic did not report both its world export and import totals for this year'
+                    else 'preferred because the republic did not report its world ' || flow || ' total for this year'
+                end
+            end,
+            case when basis = preferred_basis and basis = 'reported' and world_value_usd is null then
+                'preferred because no partner-side value exists; the republic reported no world total'
+            end
+        ), '') as notes,
+        is_release_lag,
+        vintage,
+        landing_ids
+    from joined
+
+)
+
+select * from final
