@@ -104,14 +104,20 @@ def parse_years(text: str, *, today: dt.date | None = None) -> YearRange:
 
 def _base_url(name: str, value: str) -> str:
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SettingsError(f"{name}={value!r} is not an http(s) URL, e.g. {name}=https://host")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        # Keys belong in the *_API_KEY variables, which are sent only as a header.
+    if any(ch in value for ch in "@?#") or parts.username or parts.password:
+        # Keys belong in the *_API_KEY variables, which are sent only as a header. The value is
+        # not repeated in the message: it may carry a secret, and messages end up in logs.
+        key_name = name.split("_", 1)[0] + "_API_KEY"  # COMTRADE_API_KEY, IMF_API_KEY
         raise SettingsError(
             f"{name} must be a plain base URL without credentials, query or fragment; "
-            "put an API key in the matching *_API_KEY variable"
+            f"put an API key in {key_name} instead"
         )
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # urlsplit raises on a port that is not a number in 0-65535
+        port_ok = False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise SettingsError(f"{name}={value!r} is not an http(s) URL, e.g. {name}=https://host")
     return value.rstrip("/")
 
 

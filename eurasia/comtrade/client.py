@@ -135,6 +135,7 @@ class _Extraction:
         self.calls_done = 0
         self.requests_split = 0
         self.rows_landed = 0
+        self._last_progress = time.monotonic()
 
     def run_all(self) -> None:
         while self.queue:
@@ -161,14 +162,28 @@ class _Extraction:
             years=list(request.years),
         )
         self.rows_landed += len(records)
-        log.info(
-            "comtrade %s: call %d/%d planned, +%d rows (total %d landed)",
-            self.dataset,
-            self.calls_done,
-            self.calls_known,
-            len(records),
-            self.rows_landed,
+        if self._progress_due():
+            log.info(
+                "comtrade %s: call %d/%d planned, %d rows landed, %.0f s waited for rate limits",
+                self.dataset,
+                self.calls_done,
+                self.calls_known,
+                self.rows_landed,
+                self.getter.seconds_waited_for_rate_limits,
+            )
+
+    def _progress_due(self) -> bool:
+        """About twenty progress lines a pull, and at least one every 30 s of a slow one."""
+        step = max(1, self.calls_known // 20)
+        now = time.monotonic()
+        due = (
+            self.calls_done in (1, self.calls_known)
+            or self.calls_done % step == 0
+            or now - self._last_progress >= 30
         )
+        if due:
+            self._last_progress = now
+        return due
 
     def _split(self, request: ComtradeRequest, count: int) -> None:
         try:
