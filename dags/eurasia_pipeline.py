@@ -1,0 +1,87 @@
+"""Airflow DAG `eurasia_pipeline`: wiring only; every step lives in eurasia.pipeline.
+
+extract (Comtrade reporter side, Comtrade partner side, IMF DIP: files only, may run in
+parallel) -> load (DuckDB writer) -> dbt build (DuckDB writer) -> summary.
+The two writers run one after the other, hold the warehouse lock while they write, and
+max_active_runs=1 keeps a second DAG run from starting beside them.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from airflow.sdk import Param, dag, task
+
+YEARS_PATTERN = r"^\s*\d{4}\s*(-\s*\d{4}\s*)?$"
+
+
+@dag(
+    dag_id="eurasia_pipeline",
+    description="Comtrade + IMF DIP -> DuckDB -> dbt marts of China's and Russia's shares",
+    schedule="@monthly",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={
+        # `make run` sets 0 so a one-shot run fails fast; scheduled runs retry.
+        "retries": int(os.environ.get("EURASIA_TASK_RETRIES", "2")),
+        "retry_delay": timedelta(minutes=10),
+        "retry_exponential_backoff": True,
+    },
+    params={
+        "years": Param(
+            os.environ.get("EURASIA_YEARS", "2000-2025"),
+            type="string",
+            pattern=YEARS_PATTERN,
+            description="Year range FIRST-LAST (default from EURASIA_YEARS)",
+        )
+    },
+    tags=["eurasia", "comtrade", "imf"],
+)
+def eurasia_pipeline():
+    @task
+    def extract_comtrade_reporter_side(params=None) -> str:
+        from eurasia.pipeline import extract_comtrade
+
+        return extract_comtrade("reporter", params["years"])
+
+    @task
+    def extract_comtrade_partner_side(params=None) -> str:
+        from eurasia.pipeline import extract_comtrade
+
+        return extract_comtrade("mirror", params["years"])
+
+    @task
+    def extract_imf_direct_investment(params=None) -> str:
+        from eurasia.pipeline import extract_fdi
+
+        return extract_fdi(params["years"])
+
+    @task
+    def load_raw_tables(run_folders: list[str], params=None) -> list[dict]:
+        from eurasia.pipeline import load_runs
+
+        return load_runs(run_folders, params["years"])
+
+    @task
+    def dbt_build_marts(_loaded, params=None) -> dict:
+        from eurasia.pipeline import build_marts
+
+        return build_marts(params["years"])
+
+    @task
+    def print_summary(_built, params=None) -> str:
+        from eurasia.pipeline import summarise
+
+        return summarise(params["years"])
+
+    runs = [
+        extract_comtrade_reporter_side(),
+        extract_comtrade_partner_side(),
+        extract_imf_direct_investment(),
+    ]
+    print_summary(dbt_build_marts(load_raw_tables(runs)))
+
+
+eurasia_pipeline()

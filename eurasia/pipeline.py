@@ -1,0 +1,102 @@
+"""The pipeline's steps as plain functions: Airflow tasks call these, and so can a person.
+
+extract_* pull from an API (or the bundled demo snapshot) into the raw zone and return the
+run folder; load_runs loads completed runs into DuckDB raw tables; build_marts runs dbt;
+summarise prints what a person wants to see at the end of a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from pathlib import Path
+
+from eurasia import demo
+from eurasia.rawzone import RawZoneRun, new_run_id
+from eurasia.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+COMTRADE_DATASETS = ("reporter", "mirror")
+
+
+def settings_for_run(years: str | None = None) -> Settings:
+    """Settings from the environment; `years` (an Airflow Param) overrides EURASIA_YEARS."""
+    env = dict(os.environ)
+    if years:
+        env["EURASIA_YEARS"] = years
+    return load_settings(env)
+
+
+def _source_session(settings: Settings):
+    """For the offline snapshot: point the clients at in-process demo engines, no keys."""
+    if settings.source == "live":
+        return settings, None, "live"
+    from eurasia.demo.adapter import snapshot_session
+    from eurasia.demo.snapshot_engines import snapshot_routes
+
+    offline = dataclasses.replace(
+        settings,
+        comtrade_base_url="snapshot://comtrade",
+        imf_base_url="snapshot://imf",
+        comtrade_api_key=None,
+        imf_api_key=None,
+        request_interval_seconds=0.0,
+    )
+    log.warning(demo.DEMO_NOTICE)
+    return offline, snapshot_session(snapshot_routes()), demo.VINTAGE
+
+
+def extract_comtrade(dataset: str, years: str | None = None) -> str:
+    if dataset not in COMTRADE_DATASETS:
+        raise ValueError(f"Comtrade dataset must be one of {COMTRADE_DATASETS}, not {dataset!r}")
+    from eurasia.comtrade import client
+
+    settings = settings_for_run(years)
+    log.info("extracting Comtrade %s side: %s", dataset, settings.describe())
+    settings, session, vintage = _source_session(settings)
+    run = RawZoneRun(settings.raw_zone, "comtrade", dataset, new_run_id(), vintage)
+    client.extract(settings, dataset, run, session=session)
+    return str(run.folder)
+
+
+def extract_fdi(years: str | None = None) -> str:
+    from eurasia.imf import client
+
+    settings = settings_for_run(years)
+    log.info("extracting IMF direct investment positions: %s", settings.describe())
+    settings, session, vintage = _source_session(settings)
+    run = RawZoneRun(settings.raw_zone, "imf_dip", "dip", new_run_id(), vintage)
+    client.extract(settings, run, session=session)
+    return str(run.folder)
+
+
+def load_runs(run_folders: list[str], years: str | None = None) -> list[dict]:
+    """Load completed extraction runs, all in one writer session."""
+    from eurasia.loader import load_run
+    from eurasia.warehouse import connect_for_writing
+
+    settings = settings_for_run(years)
+    results = []
+    with connect_for_writing(settings.warehouse_path, settings.lock_path) as con:
+        for folder in run_folders:
+            results.append(dataclasses.asdict(load_run(con, settings.raw_zone, Path(folder))))
+    return results
+
+
+def build_marts(years: str | None = None) -> dict:
+    from eurasia.transform import dbt_build
+
+    settings = settings_for_run(years)
+    return dataclasses.asdict(dbt_build(settings))
+
+
+def summarise(years: str | None = None) -> str:
+    from eurasia.report import run_summary
+
+    text = run_summary(settings_for_run(years))
+    summary_log = logging.getLogger("eurasia.summary")
+    for line in text.splitlines():
+        summary_log.info("%s", line)
+    return text

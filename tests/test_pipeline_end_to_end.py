@@ -1,0 +1,207 @@
+"""The DAG end to end through Airflow (`airflow dags test`), as `make run` and `make run-live` do.
+
+Offline: the bundled demo snapshot. Live: stand-in APIs on 127.0.0.1 that serve the same demo
+data in the real wire formats, cut answers at the record caps, and answer some requests with
+429 and 503. Either way the marts must hold exactly the arithmetic of the served values.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from eurasia.demo.snapshot_engines import COMTRADE_SNAPSHOT, snapshot_routes
+from eurasia.demo.standin import Fault, StandinServer
+from eurasia.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+KAZ, TKM, CHN, RUS, WORLD, EU = 398, 795, 156, 643, 0, 97
+RATE_LIMITED = Fault(
+    429,
+    b'{ "statusCode": 429, "message": "Rate limit is exceeded. Try again in 1 seconds." }',
+    {"Retry-After": "1", "Content-Type": "application/json"},
+)
+UNAVAILABLE = Fault(503, b"Service Unavailable", {"Content-Type": "text/plain"})
+
+
+def served_comtrade() -> dict[tuple[int, int, str, int], float]:
+    with gzip.open(COMTRADE_SNAPSHOT, "rt") as f:
+        records = json.load(f)["data"]
+    return {
+        (r["reporterCode"], r["partnerCode"], r["flowCode"], r["refYear"]): r["primaryValue"]
+        for r in records
+    }
+
+
+def run_dag(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {**os.environ, "EURASIA_TASK_RETRIES": "0", **env_overrides}
+    for key in ("COMTRADE_API_KEY", "IMF_API_KEY"):
+        if key not in env_overrides:
+            env.pop(key, None)
+    return subprocess.run(
+        [sys.executable, "-m", "eurasia.dagrun", "eurasia_pipeline"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        timeout=600,
+    )
+
+
+def query(warehouse: Path, sql: str, params=None):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def share(warehouse: Path, iso3: str, year: int, flow: str, partner: str, basis: str):
+    rows = query(
+        warehouse,
+        "select share from marts.trade_shares where republic_iso3 = ? and year = ? "
+        "and flow = ? and partner_iso3 = ? and basis = ?",
+        [iso3, year, flow, partner, basis],
+    )
+    assert len(rows) == 1, (iso3, year, flow, partner, basis, rows)
+    return rows[0][0]
+
+
+def mirror_world(served, partner: int, flow_declared: str, year: int) -> float:
+    """What all reporters declare with `partner`, less the EU aggregate and the partner itself."""
+    return sum(
+        value
+        for (reporter, p, flow, y), value in served.items()
+        if p == partner and flow == flow_declared and y == year and reporter not in (EU, partner)
+    )
+
+
+@pytest.fixture(scope="module")
+def snapshot_run(tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("snapshot") / "eurasia.duckdb"
+    result = run_dag({"EURASIA_SOURCE": "snapshot", "EURASIA_WAREHOUSE": str(warehouse)})
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    return warehouse, result.stdout
+
+
+def test_offline_run_is_labelled_demo_and_summarised(snapshot_run):
+    _, stdout = snapshot_run
+    assert stdout.count("DEMO DATA") >= 2
+    assert "China vs Russia" in stdout
+    assert "eurasia_pipeline succeeded" in stdout
+    vintages = query(
+        snapshot_run[0],
+        "select distinct vintage from marts.trade_shares where world_value_usd is not null",
+    )
+    assert vintages == [("demo-synthetic-v1",)]
+
+
+def test_offline_run_covers_every_republic_year_and_measure(snapshot_run):
+    warehouse, _ = snapshot_run
+    ((republics, years, measures, rows),) = query(
+        warehouse,
+        "select count(distinct republic_iso3), count(distinct year), count(distinct measure), "
+        "count(*) from marts.coverage",
+    )
+    assert (republics, years, measures) == (15, 26, 4)
+    assert rows == 15 * 26 * 3 + 15 * (2025 - 2009 + 1)
+    assert query(warehouse, "select count(*) from marts.coverage where status = 'missing'") == [
+        (0,)
+    ]
+    assert query(
+        warehouse,
+        "select count(distinct republic_iso3) from marts.fdi_shares where share is not null",
+    ) == [(15,)]
+
+
+def test_offline_shares_equal_snapshot_arithmetic(snapshot_run):
+    warehouse, _ = snapshot_run
+    served = served_comtrade()
+    want = served[(KAZ, CHN, "M", 2015)] / served[(KAZ, WORLD, "M", 2015)]
+    assert share(warehouse, "KAZ", 2015, "import", "CHN", "reported") == pytest.approx(want)
+    # Turkmenistan never reports: its exports to China are what China declares importing from it.
+    want = served[(CHN, TKM, "M", 2015)] / mirror_world(served, TKM, "M", 2015)
+    assert share(warehouse, "TKM", 2015, "export", "CHN", "mirror") == pytest.approx(want)
+
+
+def test_rerunning_replaces_rather_than_duplicates(snapshot_run, tmp_path):
+    warehouse, _ = snapshot_run
+    before = query(warehouse, "select count(*) from raw.comtrade_records")
+    result = run_dag({"EURASIA_SOURCE": "snapshot", "EURASIA_WAREHOUSE": str(warehouse)})
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert query(warehouse, "select count(*) from raw.comtrade_records") == before
+    assert query(
+        warehouse, "select count(*), count(distinct landing_id) from raw.landings"
+    ) == query(warehouse, "select count(*), count(*) from raw.landings")
+
+
+@pytest.mark.parametrize("keyed", [False, True], ids=["keyless", "keyed"])
+def test_live_run_against_misbehaving_standin_equals_served_values(tmp_path, keyed):
+    # Made at run time so that the only copy in the checkout could come from the pipeline.
+    api_key = "k-" + secrets.token_hex(12) if keyed else None
+    routes = {f"/{name}": engine for name, engine in snapshot_routes(api_key, api_key).items()}
+    warehouse = tmp_path / "live" / "eurasia.duckdb"
+    with StandinServer(routes) as server:
+        server.fail_next(
+            Fault(**{**RATE_LIMITED.__dict__, "path_prefix": "/comtrade"}),
+            Fault(**{**UNAVAILABLE.__dict__, "path_prefix": "/imf"}),
+            Fault(**{**UNAVAILABLE.__dict__, "path_prefix": "/comtrade"}),
+        )
+        env = {
+            "EURASIA_SOURCE": "live",
+            "EURASIA_WAREHOUSE": str(warehouse),
+            "EURASIA_YEARS": "2013-2016",
+            "EURASIA_REQUEST_INTERVAL": "0",
+            "COMTRADE_BASE_URL": server.url + "/comtrade",
+            "IMF_SDMX_BASE_URL": server.url + "/imf",
+        }
+        if api_key:
+            env |= {"COMTRADE_API_KEY": api_key, "IMF_API_KEY": api_key}
+        result = run_dag(env)
+        seen = list(server.seen)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    statuses = [s.status for s in seen]
+    assert 429 in statuses and statuses.count(503) == 2  # misbehaved, and the run recovered
+    comtrade_paths = {s.path for s in seen if s.path.startswith("/comtrade")}
+    assert comtrade_paths == {
+        "/comtrade/data/v1/get/C/A/HS" if api_key else "/comtrade/public/v1/preview/C/A/HS"
+    }
+    assert "DEMO DATA" not in result.stdout
+
+    served = served_comtrade()
+    want = served[(KAZ, CHN, "X", 2014)] / served[(KAZ, WORLD, "X", 2014)]
+    assert share(warehouse, "KAZ", 2014, "export", "CHN", "reported") == pytest.approx(want)
+    want = served[(CHN, TKM, "X", 2016)] / mirror_world(served, TKM, "X", 2016)
+    assert share(warehouse, "TKM", 2016, "import", "CHN", "mirror") == pytest.approx(want)
+    (fdi,) = query(
+        warehouse,
+        "select share, basis from marts.fdi_shares "
+        "where republic_iso3 = 'TKM' and year = 2015 and partner_iso3 = 'CHN'",
+    )
+    assert fdi[1] == "derived" and fdi[0] is not None
+    assert query(warehouse, "select distinct vintage from raw.landings") == [("live",)]
+
+    if api_key:
+        assert all(s.headers.get("Ocp-Apim-Subscription-Key") == api_key for s in seen)
+        assert_key_written_nowhere(api_key, [warehouse.parent, PROJECT_ROOT])
+    else:
+        assert not any("Ocp-Apim-Subscription-Key" in s.headers for s in seen)
+
+
+def assert_key_written_nowhere(key: str, folders: list[Path]) -> None:
+    needle = key.encode()
+    skip = {".venv", ".git", "__pycache__", ".ruff_cache", ".pytest_cache"}
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if skip & set(path.relative_to(folder).parts) or not path.is_file():
+                continue
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                data += gzip.decompress(data)
+            assert needle not in data, f"API key found in {path}"
