@@ -8,20 +8,23 @@ from eurasia import demo
 from eurasia.settings import Settings, SettingsError, load_settings
 from eurasia.warehouse import connect_read_only
 
-# For each republic, the latest year in range in which both shares are known on a measure.
+# For each republic, the latest year in which both shares are known on a measure. Inside the
+# release window a partner-side (mirror) value is skipped: until every partner has reported, its
+# world total lacks them and overstates whoever reports early.
 CHINA_VS_RUSSIA_LATEST = """
-with latest as (
-    select republic_iso3, measure, max(year) as year
-    from marts.china_vs_russia
-    where china_share is not null
-      and (russia_share is not null or republic_iso3 = 'RUS')
-    group by all
+with candidates as (
+    select c.*
+    from marts.china_vs_russia c
+    join marts.coverage v using (republic_iso3, year, measure)
+    where c.measure in ('total', 'fdi_inward')
+      and c.china_share is not null
+      and (c.russia_share is not null or c.republic_iso3 = 'RUS')
+      and not (v.is_release_lag and c.basis in ('mirror', 'mixed'))
 )
-select c.republic_iso3, c.measure, c.year, c.china_share, c.russia_share, c.leader,
-       c.first_year_china_led, c.basis
-from marts.china_vs_russia c join latest using (republic_iso3, measure, year)
-where c.measure in ('total', 'fdi_inward')
-order by c.republic_iso3, c.measure desc
+select republic_iso3, measure, year, china_share, russia_share, leader, first_year_china_led, basis
+from candidates
+qualify year = max(year) over (partition by republic_iso3, measure)
+order by republic_iso3, measure desc
 """
 
 
@@ -42,6 +45,14 @@ def china_vs_russia_table(con) -> list[str]:
             f"{_pct(russia):>7} {leader or '-':7} {first_led or 'never':>15} {basis or '-'}"
         )
     return lines
+
+
+def claim_lines(con) -> list[str]:
+    """The seed's claim - China raised its trade and investment almost everywhere - and Russia."""
+    rows = con.execute(
+        "select summary from marts.china_growth_summary order by measure, partner_iso3"
+    ).fetchall()
+    return ["Has China's (and Russia's) trade and investment risen?"] + [f"  {r[0]}" for r in rows]
 
 
 def coverage_lines(con) -> list[str]:
@@ -77,6 +88,7 @@ def run_summary(settings: Settings) -> str:
         if is_demo:
             lines += ["", "*** " + demo.DEMO_NOTICE + " ***"]
         lines += ["", *provenance, "", *coverage_lines(con), "", *china_vs_russia_table(con)]
+        lines += ["", *claim_lines(con)]
         if is_demo:
             lines += ["", "*** DEMO DATA — synthetic numbers, not statistics. ***"]
     return "\n".join(lines)
