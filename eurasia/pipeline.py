@@ -19,14 +19,42 @@ from eurasia.settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 COMTRADE_DATASETS = ("reporter", "mirror")
+# A deployed Airflow keeps secrets in Connections: the key is the connection's password.
+KEY_CONNECTIONS = {"COMTRADE_API_KEY": "comtrade_api", "IMF_API_KEY": "imf_api"}
 
 
 def settings_for_run(years: str | None = None) -> Settings:
-    """Settings from the environment; `years` (an Airflow Param) overrides EURASIA_YEARS."""
+    """Settings from the environment; `years` (an Airflow Param) overrides EURASIA_YEARS.
+
+    API keys come from the environment or, failing that, from the Airflow Connections
+    `comtrade_api` / `imf_api` (password field) of a live run.
+    """
     env = dict(os.environ)
     if years:
         env["EURASIA_YEARS"] = years
+    if env.get("EURASIA_SOURCE") == "live":
+        env.update(_keys_from_airflow_connections(env))
     return load_settings(env)
+
+
+def _keys_from_airflow_connections(env: dict[str, str]) -> dict[str, str]:
+    missing = [var for var in KEY_CONNECTIONS if not env.get(var)]
+    if not missing:
+        return {}
+    try:
+        from airflow.sdk import BaseHook
+        from airflow.sdk.exceptions import AirflowNotFoundException
+    except ImportError:  # the package used outside Airflow
+        return {}
+    found = {}
+    for var in missing:
+        try:
+            password = BaseHook.get_connection(KEY_CONNECTIONS[var]).password
+        except AirflowNotFoundException:
+            continue
+        if password:
+            found[var] = password
+    return found
 
 
 def _source_session(settings: Settings):
