@@ -145,11 +145,16 @@ def _stage_landings(con, raw_zone: Path, folder: Path, manifest: dict) -> list[s
     """Load this run's sidecars into a temp table; return the body paths that hold data."""
     sidecars = sorted(str(p) for p in folder.glob("*.request.json"))
     listed = set(manifest["landings"])
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE run_landings AS SELECT * FROM read_json("
-        f"{_sql_list(sidecars)}, format='unstructured', hive_partitioning=false, "
-        f"columns={{{_json_columns()}}})"
-    )
+    if sidecars:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE run_landings AS SELECT * FROM read_json("
+            f"{_sql_list(sidecars)}, format='unstructured', hive_partitioning=false, "
+            f"columns={{{_json_columns()}}})"
+        )
+    else:
+        # A run that asked for nothing (e.g. IMF years before 2009) is complete but has no
+        # sidecars; read_json([]) is an error, so stage an empty table of the same shape.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE run_landings ({_columns_ddl(LANDING_COLUMNS)})")
     con.execute(f"DELETE FROM run_landings WHERE landing_id NOT IN {_sql_list(listed)}")
     found = con.execute("SELECT count(*) FROM run_landings").fetchone()[0]
     if found != len(listed):
@@ -195,7 +200,8 @@ def _insert_imf(con, bodies: list[str], raw_zone: Path) -> int:
     # SDMX-CSV quoted attributes may span lines; DuckDB's reader handles quoted newlines.
     source = (
         f"read_csv({_sql_list(bodies)}, all_varchar=true, header=true, union_by_name=true, "
-        "filename=true, hive_partitioning=false, quote='\"', escape='\"', max_line_size=10000000)"
+        "filename=true, hive_partitioning=false, delim=',', quote='\"', escape='\"', "
+        "max_line_size=10000000)"
     )
     present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     select = ", ".join(_imf_column(c, present) for c in IMF_DIP_COLUMNS)
@@ -212,10 +218,14 @@ def _insert_imf(con, bodies: list[str], raw_zone: Path) -> int:
 
 
 def _imf_column(name: str, present: set[str]) -> str:
+    if name == "DATAFLOW" and "STRUCTURE_ID" in present:
+        # SDMX-CSV 2.0 names the dataflow STRUCTURE_ID. With union_by_name a run holding both
+        # flavours has both columns, each NULL in the other flavour's rows: take whichever is set.
+        if name in present:
+            return 'coalesce(c."DATAFLOW", c."STRUCTURE_ID") AS "DATAFLOW"'
+        return 'c."STRUCTURE_ID"'
     if name in present:
         return f'c."{name}"'
-    if name == "DATAFLOW" and "STRUCTURE_ID" in present:
-        return 'c."STRUCTURE_ID"'  # SDMX-CSV 2.0 names the dataflow STRUCTURE_ID
     return f'NULL AS "{name}"'
 
 
@@ -241,23 +251,43 @@ def load_run(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -
         else:
             raise ValueError(f"unknown source {source!r} in {run_folder}")
         years_sql = _sql_list(years) if year_cast == "VARCHAR" else f"{sorted(years)}"
+        # Rows of the same landings go too (loading a run again), even if a record's year
+        # is outside the run's years, so that reloading can never duplicate a row. A DELETE
+        # answers with the number of rows deleted (RETURNING would materialise every row).
         replaced = con.execute(
-            f"DELETE FROM {table} WHERE dataset = ? AND {year_column} IN "
-            f"(SELECT unnest({years_sql}::{year_cast}[])) RETURNING 1",
+            f"DELETE FROM {table} WHERE (dataset = ? AND {year_column} IN "
+            f"(SELECT unnest({years_sql}::{year_cast}[]))) "
+            "OR landing_id IN (SELECT landing_id FROM run_landings)",
             [dataset],
-        ).fetchall()
+        ).fetchone()[0]
+        # Landings whose years this run replaces wholly no longer back any row: drop them from
+        # the table (their files stay in the raw zone as history), and re-register this run's.
         con.execute(
-            "DELETE FROM raw.landings WHERE landing_id IN (SELECT landing_id FROM run_landings)"
+            f"DELETE FROM raw.landings WHERE (source = ? AND dataset = ? "
+            f"AND list_has_all({sorted(years)}::INTEGER[], years)) "
+            "OR landing_id IN (SELECT landing_id FROM run_landings)",
+            [source, dataset],
         )
         con.execute("INSERT INTO raw.landings SELECT *, now() FROM run_landings")
         insert = _insert_comtrade if source == "comtrade" else _insert_imf
         loaded = insert(con, bodies, raw_zone)
+        expected = con.execute(
+            "SELECT coalesce(sum(record_count), 0) FROM run_landings WHERE record_count > 0"
+        ).fetchone()[0]
+        if loaded != expected:
+            # The rows read back must be the rows counted at extraction; anything else means
+            # a body was changed or misread, and nothing of the run is kept.
+            raise RuntimeError(
+                f"{run_folder}: read {loaded} rows from the bodies but the extraction counted "
+                f"{expected}; the raw zone was changed or misread. Nothing was loaded; "
+                "extract again."
+            )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     result = LoadResult(
-        source, dataset, manifest["run_id"], years, len(manifest["landings"]), loaded, len(replaced)
+        source, dataset, manifest["run_id"], years, len(manifest["landings"]), loaded, replaced
     )
     log.info(
         "loaded %s/%s run %s: %d landings, %d rows (replaced %d rows of years %s-%s)",
@@ -266,7 +296,7 @@ def load_run(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -
         result.run_id,
         result.landings,
         loaded,
-        len(replaced),
+        replaced,
         min(years) if years else "-",
         max(years) if years else "-",
     )

@@ -1,0 +1,223 @@
+"""PoliteGetter behaviours the client tests do not reach: date Retry-After, the retry budget and
+its backoff, the wait cap, exact pacing, secret scrubbing and URL building.
+
+(429 with seconds, the wait in the body, one 503 or dropped connection, 401/403 and other 4xx
+are covered through the clients in test_comtrade_client.py and test_imf_client.py.)
+A fake session answers; nothing sleeps for real.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+
+import pytest
+import requests
+
+from eurasia.http import ApiError, ApiUnavailableError, PoliteGetter, build_url, retry_after_seconds
+
+SECRET = "k3y-S3cret-0a9f"
+URL = "https://api.example.test/data?x=1"
+
+
+def response(status: int, body: bytes = b"", headers: dict | None = None) -> requests.Response:
+    answer = requests.Response()
+    answer.status_code = status
+    answer._content = body
+    answer.headers.update(headers or {})
+    answer.encoding = "utf-8"
+    answer.url = URL
+    return answer
+
+
+class FakeSession:
+    """Answers from a script of responses and exceptions, recording what was sent."""
+
+    def __init__(self, *script) -> None:
+        self.script = list(script)
+        self.sent: list[tuple[str, dict]] = []
+
+    def get(self, url, headers=None, timeout=None):
+        self.sent.append((url, dict(headers or {})))
+        item = self.script.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    def close(self) -> None:
+        pass
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def getter(session, clock=None, **options) -> PoliteGetter:
+    clock = clock or Clock()
+    options.setdefault("interval_seconds", 0.0)
+    return PoliteGetter(
+        source="Test API",
+        session=session,
+        sleep=clock.sleep,
+        clock=clock,
+        secret_headers={"Ocp-Apim-Subscription-Key": SECRET},
+        auth_hint="Check TEST_API_KEY.",
+        **options,
+    )
+
+
+def test_retry_after_as_an_http_date_waits_until_then():
+    in_30_s = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 28 <= retry_after_seconds(response(429, headers={"Retry-After": in_30_s})) <= 30
+    # "-0000" states no zone; RFC 5322 reads it as UTC.
+    no_zone = email.utils.formatdate(time.time() + 30)
+    assert no_zone.endswith("-0000")
+    assert 28 <= retry_after_seconds(response(429, headers={"Retry-After": no_zone})) <= 30
+    past = email.utils.formatdate(time.time() - 60, usegmt=True)
+    assert retry_after_seconds(response(429, headers={"Retry-After": past})) == 0.0
+
+
+def test_retry_after_seconds_header_body_or_nothing():
+    assert retry_after_seconds(response(429, headers={"Retry-After": " 12 "})) == 12.0
+    assert retry_after_seconds(response(429, headers={"Retry-After": "1.5"})) == 1.5
+    body = b"Rate limit is exceeded. Try again in 7 seconds."
+    assert retry_after_seconds(response(429, body)) == 7.0
+    assert retry_after_seconds(response(429, body, {"Retry-After": "Wed, 99 Foo"})) == 7.0
+    assert retry_after_seconds(response(429, b"slow down")) is None
+
+
+def test_a_date_retry_after_is_honoured_by_the_getter():
+    clock = Clock()
+    in_20_s = email.utils.formatdate(time.time() + 20, usegmt=True)
+    session = FakeSession(response(429, b"", {"Retry-After": in_20_s}), response(200, b"ok"))
+
+    answer = getter(session, clock).get(URL)
+
+    assert answer.body == b"ok" and answer.attempts == 2
+    assert len(clock.sleeps) == 1 and 18 <= clock.sleeps[0] <= 20
+
+
+def test_transient_failures_back_off_exponentially_then_give_up_with_advice():
+    clock = Clock()
+    session = FakeSession(
+        response(503, b"busy"),
+        requests.ConnectionError("connection reset"),
+        response(502, b"bad gateway"),
+        requests.Timeout("read timed out"),
+        response(500, b"oops"),
+    )
+    polite = getter(session, clock, max_attempts=5, backoff_seconds=2.0)
+
+    with pytest.raises(ApiUnavailableError) as raised:
+        polite.get(URL)
+
+    assert clock.sleeps == [2.0, 4.0, 8.0, 16.0]  # no wait after the last attempt
+    assert polite.calls_made == 5 and session.script == []
+    assert polite.seconds_waited_for_rate_limits == 0.0
+    message = str(raised.value)
+    assert "after 5 attempts" in message and URL in message
+    assert "HTTP 500" in message and "run the pipeline again later" in message
+    assert isinstance(raised.value, ApiError)  # callers may catch either
+
+
+def test_a_long_retry_after_is_capped_and_counted():
+    clock = Clock()
+    session = FakeSession(response(429, b"", {"Retry-After": "3600"}), response(200, b"ok"))
+    polite = getter(session, clock, max_wait_seconds=300.0)
+
+    polite.get(URL)
+
+    assert clock.sleeps == [300.0]
+    assert polite.seconds_waited_for_rate_limits == 300.0
+
+
+def test_429_without_any_hint_backs_off():
+    clock = Clock()
+    session = FakeSession(response(429, b"slow down"), response(200, b"ok"))
+    polite = getter(session, clock, backoff_seconds=3.0)
+    polite.get(URL)
+    assert clock.sleeps == [3.0] and polite.seconds_waited_for_rate_limits == 3.0
+
+
+def test_rate_limits_that_never_end_are_unavailable_not_an_endless_loop():
+    clock = Clock()
+    session = FakeSession(*[response(429, b"", {"Retry-After": "1"}) for _ in range(3)])
+    with pytest.raises(ApiUnavailableError, match="HTTP 429"):
+        getter(session, clock, max_attempts=3).get(URL)
+    assert clock.sleeps == [1.0, 1.0]
+
+
+def test_calls_are_paced_by_the_interval():
+    clock = Clock()
+    session = FakeSession(*[response(200, b"ok") for _ in range(3)])
+    polite = getter(session, clock, interval_seconds=1.0)
+
+    polite.get(URL)  # first call: no wait
+    clock.now += 0.25  # the caller worked a little in between
+    polite.get(URL)
+    clock.now += 5.0  # ...or a lot
+    polite.get(URL)
+
+    assert clock.sleeps == [0.75]
+
+
+def test_secrets_are_scrubbed_from_every_message():
+    echoed = f"invalid subscription key {SECRET}".encode()
+    cases = [
+        (FakeSession(response(401, echoed)), ApiError, "Check TEST_API_KEY."),
+        (FakeSession(response(400, echoed)), ApiError, "not transient"),
+        (
+            FakeSession(*[requests.ConnectionError(f"refused, key={SECRET}")] * 2),
+            ApiUnavailableError,
+            "ConnectionError",
+        ),
+    ]
+    for session, error, advice in cases:
+        with pytest.raises(error) as raised:
+            getter(session, max_attempts=2).get(URL)
+        message = str(raised.value)
+        assert SECRET not in message and advice in message
+        # The key still went where it belongs: a header, never the URL.
+        assert all(sent[1]["Ocp-Apim-Subscription-Key"] == SECRET for sent in session.sent)
+        assert all(SECRET not in sent[0] for sent in session.sent)
+
+
+def test_secret_scrubbing_in_retry_logs(caplog):
+    session = FakeSession(response(503, f"down for {SECRET}".encode()), response(200, b"ok"))
+    getter(session).get(URL)
+    assert SECRET not in caplog.text
+
+
+def test_accept_header_and_success_fields():
+    session = FakeSession(response(200, b"a,b\n", {"Content-Type": "text/csv"}))
+    before = time.time()
+    answer = getter(session).get(URL, accept="text/csv")
+    assert session.sent[0][1]["Accept"] == "text/csv"
+    assert (answer.status, answer.content_type, answer.body, answer.url) == (
+        200,
+        "text/csv",
+        b"a,b\n",
+        URL,
+    )
+    assert before <= answer.requested_at <= time.time()
+
+
+def test_build_url_keeps_the_api_separators_and_drops_none():
+    url = build_url(
+        "https://comtradeapi.un.org/",
+        "/data/v1/get/C/A/HS",
+        {"reporterCode": "398,417", "period": "2010", "partner2Code": None, "q": "a b&c"},
+    )
+    assert url == (
+        "https://comtradeapi.un.org/data/v1/get/C/A/HS?reporterCode=398,417&period=2010&q=a+b%26c"
+    )
+    assert build_url("https://h/x", "y", {}) == "https://h/x/y"
