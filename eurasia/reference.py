@@ -36,3 +36,33 @@ def partners() -> tuple[Economy, ...]:
             Economy(row["partner_iso3"], int(row["m49_code"]), row["partner_name"])
             for row in csv.DictReader(f)
         )
+
+
+@dataclass(frozen=True)
+class ComtradeReporter:
+    code: int
+    first_year: int  # the code's entryEffectiveDate
+    last_year: int | None  # its entryExpiredDate; None while it is in use
+
+
+@cache
+def comtrade_reporters() -> tuple[ComtradeReporter, ...]:
+    """Every reporter code UN Comtrade knows (Reporters.json), groups and historical ones too."""
+    with open(SEEDS / "comtrade_reporters.csv", newline="") as f:
+        return tuple(
+            ComtradeReporter(
+                int(row["reporter_code"]),
+                int(row["entry_effective_date"][:4]),
+                int(row["entry_expired_date"][:4]) if row["entry_expired_date"] else None,
+            )
+            for row in csv.DictReader(f)
+        )
+
+
+def reporters_active(first_year: int, last_year: int) -> int:
+    """How many reporter codes were in use at some time from first_year to last_year."""
+    return sum(
+        1
+        for r in comtrade_reporters()
+        if r.first_year <= last_year and (r.last_year is None or r.last_year >= first_year)
+    )

@@ -43,6 +43,9 @@ def dbt_build(settings: Settings, extra_args: list[str] | None = None) -> BuildR
         str(DBT_PROJECT_DIR),
         "--vars",
         json.dumps(dbt_vars(settings)),
+        # Seeds otherwise keep the columns of their first load, so a seed that gains a column
+        # would fail; every model is a view or a full table anyway, so this costs nothing.
+        "--full-refresh",
         *(extra_args or []),
     ]
     # The profile reads the warehouse path from the environment.

@@ -186,3 +186,19 @@ def test_plan_summary():
     reporter = plan_summary(plan_reporter_side(REPUBLICS, years=YEARS, cap=PREVIEW_CAP))
     assert reporter["reporters"] == sorted(REPUBLICS)
     assert reporter["records_bound"] == 26 * 90
+
+
+def test_live_mirror_plan_counts_only_reporter_codes_in_use_in_the_years():
+    from eurasia.comtrade.client import plan_requests
+    from eurasia.reference import reporters_active
+
+    # UN Comtrade's reference list: 255 codes, of which 226 in use at some time in 2000-2025
+    # (codes such as the GDR, Czechoslovakia or Belgium-Luxembourg expired before 2000).
+    assert reporters_active(2000, 2025) == 226
+    assert reporters_active(1990, 2025) > reporters_active(2000, 2025)
+    years = list(range(2000, 2026))
+    preview = plan_requests("mirror", years, PREVIEW_CAP)
+    # 226 x 2 flows = 452 <= 500: one partner-year a call, both flows.
+    assert len(preview) == 15 * 26 == 390
+    assert all(r.flows == ("M", "X") and len(r.partners) == len(r.years) == 1 for r in preview)
+    assert len(plan_requests("mirror", years, KEYED_CAP)) == 3

@@ -62,14 +62,21 @@ def endpoint_for(settings: Settings) -> Endpoint:
     return KEYED if settings.comtrade_keyed else PREVIEW
 
 
+def reporters_bound(years: list[int]) -> int:
+    """Most reporters an all-reporters answer can hold: the codes in use during these years.
+
+    The ceiling is read at call time, so a test can model more reporters than the bound assumes.
+    """
+    return min(plan.REPORTERS_UPPER_BOUND, reference.reporters_active(min(years), max(years)))
+
+
 def plan_requests(dataset: str, years: list[int], cap: int) -> list[ComtradeRequest]:
     republic_codes = [e.m49_code for e in reference.republics()]
     if dataset == "reporter":
         partner_codes = [e.m49_code for e in reference.partners()]
         return plan.plan_reporter_side(republic_codes, partner_codes, years=years, cap=cap)
     if dataset == "mirror":
-        # Read at call time, so a test can model more reporters than the bound assumes.
-        return plan.plan_mirror_side(republic_codes, years, cap, plan.REPORTERS_UPPER_BOUND)
+        return plan.plan_mirror_side(republic_codes, years, cap, reporters_bound(years))
     raise ValueError(f"unknown Comtrade dataset {dataset!r}; expected one of {DATASETS}")
 
 
@@ -240,7 +247,7 @@ def extract(
     endpoint = endpoint_for(settings)
     years = list(settings.years)
     planned = plan_requests(dataset, years, endpoint.cap)
-    outline = plan.plan_summary(planned)
+    outline = plan.plan_summary(planned, reporters_bound(years))
     log.info(
         "comtrade %s: %d calls planned on the %s endpoint (cap %d records per call, at most %d "
         "records per answer) for %s",

@@ -11,9 +11,11 @@ Two pulls:
 
 - reporter side: the 15 republics report their trade with World, China and Russia.
   90 records per year; keyed: 3 requests for 26 years; preview: 6 requests of 5 years each.
-- mirror side: every reporter (reporterCode omitted) reports its trade with each republic. With at
-  most 260 reporters that is 260 x 15 x 2 = 7,800 records per year; keyed: 3 requests for 26
-  years; preview: 780 requests (one partner, one flow, one year each). See plan_mirror_side.
+- mirror side: every reporter (reporterCode omitted) reports its trade with each republic. Only
+  reporter codes in use in the range can answer: 226 for 2000-2025 in UN Comtrade's reference
+  list (groups included), so 226 x 15 x 2 = 6,780 records per year; keyed: 3 requests for 26
+  years; preview: 390 requests (one partner, one year, both flows: 452 <= 500). See
+  plan_mirror_side.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ KEYED_CAP = 100_000
 # We keep period lists short to keep each answer small and bounded; the API accepts multi-value
 # params (comma lists), and other clients (e.g. comtradr) also cap annual ranges at 12 years.
 MAX_PERIODS_PER_REQUEST = 12
-# Upper bound of the economies that can answer when reporterCode is omitted: the reference list
-# of reporters (Reporters.json) has 255 entries, groups and historical areas included.
+# Ceiling of the economies that can answer when reporterCode is omitted: the reference list of
+# reporters (Reporters.json) has 255 entries, groups and historical areas included. Plans use the
+# smaller count of codes in use during the requested years (eurasia.reference.reporters_active).
 REPORTERS_UPPER_BOUND = 260
 FLOWS = ("M", "X")
 WORLD_CHINA_RUSSIA = (0, 156, 643)
@@ -218,13 +221,14 @@ def plan_mirror_side(
     """Every reporter's trade with the republics, flows M and X: the largest pull.
 
     Minimises the number of requests. With reporterCode omitted an answer holds at most
-    reporters_upper_bound (260) records per partner, flow and year:
+    reporters_upper_bound records per partner, flow and year - the reporter codes in use during
+    the years asked (226 for 2000-2025):
 
-    - keyed (cap 100,000): 260 x 15 partners x 2 flows = 7,800 per year, so 12 years fit
-      (93,600); 26 years take 3 requests (9, 9 and 8 years: at most 70,200 records each).
-    - preview (cap 500): 260 x 2 flows = 520 > 500, so flows are asked separately; any two
-      partners or years would also exceed 500. One partner x one flow x one year (260 <= 500):
-      15 x 2 x 26 = 780 requests for 26 years.
+    - keyed (cap 100,000): 226 x 15 partners x 2 flows = 6,780 per year, so 12 years fit
+      (81,360); 26 years take 3 requests (9, 9 and 8 years: at most 61,020 records each).
+    - preview (cap 500): 226 x 2 flows = 452 <= 500, but any two partners or years would exceed
+      500. One partner x one year, both flows: 15 x 26 = 390 requests for 26 years. (With the
+      worst-case ceiling of 260 reporters, flows would have to be split: 780 requests.)
     """
     return _pack(
         None,
