@@ -22,13 +22,14 @@ export DO_NOT_TRACK := 1
 export PATH := $(BIN):$(PATH)
 AIRFLOW_DB := $(AIRFLOW_HOME)/airflow.db
 
-.PHONY: help run run-live test lint format lock standin clean
+.PHONY: help run run-live test lint format lock standin airflow-ui clean
 
 help:
 	@echo "make run       run the pipeline through Airflow on the bundled DEMO snapshot (offline)"
 	@echo "make run-live  run the same DAG against the UN Comtrade and IMF APIs"
 	@echo "make test      lint and run the test suite"
 	@echo "make standin   serve the demo snapshot as stand-in APIs on 127.0.0.1:8765"
+	@echo "make airflow-ui  Airflow's scheduler and UI (airflow standalone) on :8080; Ctrl-C stops"
 	@echo "make lock      re-resolve requirements.lock from requirements.in"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -75,6 +76,10 @@ lock: $(STAMP)
 
 standin: $(STAMP)
 	$(BIN)/python -m eurasia.demo.standin --port 8765
+
+# The scheduler then runs eurasia_pipeline monthly (unpause it in the UI). Ctrl-C stops it all.
+airflow-ui: $(AIRFLOW_DB)
+	$(BIN)/airflow standalone
 
 clean:
 	rm -rf $(AIRFLOW_HOME) warehouse/*.duckdb warehouse/*.lock warehouse/raw dbt_project/target dbt_project/logs

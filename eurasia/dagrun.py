@@ -21,7 +21,8 @@ from eurasia.settings import SettingsError, load_settings
 TASK_START = re.compile(r"\[DAG TEST\] running task <TaskInstance: [\w.]+?\.(\w+) ")
 # Lines our own loggers wrote inside tasks: "... [info ] message [eurasia.x.y] ..."
 OWN_LOG = re.compile(r"\[(info|warning|error)\s*\]\s+(.*?)\s+\[(eurasia[\w.]*)\]")
-TASK_FAILED = re.compile(r"Task failed with exception|new_state=failed|DagRun failed")
+TASK_FAILED = re.compile(r"Task failed with exception")
+TIMESTAMPED = re.compile(r"^\d{4}-\d\d-\d\dT")
 # dbt prints its progress straight to stdout: keep mart builds, problems and the tally.
 DBT_LINE = re.compile(
     r"\d+ of \d+ (OK created \S+ \S+ model marts\.\S+|ERROR.*|FAIL.*|WARN.*)|Done\. PASS=.*"
@@ -35,31 +36,34 @@ def _echo(line: str) -> None:
     print(line, flush=True)
 
 
-def _follow(process: subprocess.Popen, log_file) -> list[str]:
+def _follow(process: subprocess.Popen, log_file) -> None:
     """Copy Airflow's output to the log file and echo the lines a person needs."""
-    failure_context: list[str] = []
-    in_traceback = False
+    # After "Task failed with exception": skip the traceback's frames, echo the exception and
+    # the lines of its message until Airflow's next timestamped log line.
+    state = "normal"
     for raw in process.stdout:
         log_file.write(raw)
         line = ANSI.sub("", raw.rstrip("\n"))
+        if state == "traceback":
+            if line.startswith(("Traceback", " ")) or not line:
+                continue
+            state = "message"
+        if state == "message":
+            if not TIMESTAMPED.match(line):
+                _echo(f"    {line}")
+                continue
+            state = "normal"
         if match := TASK_START.search(line):
             _echo(f"▶ {match.group(1)}")
-            in_traceback = False
         elif match := OWN_LOG.search(line):
-            level, message = match.group(1), match.group(2)
-            if match.group(3) in QUIET_LOGGERS:
-                continue
-            _echo(f"    {'! ' if level != 'info' else ''}{message}")
+            level, message, logger = match.groups()
+            if logger not in QUIET_LOGGERS:
+                _echo(f"    {'! ' if level != 'info' else ''}{message}")
         elif match := DBT_LINE.search(line):
             _echo(f"    dbt: {match.group(0).strip(' .')}")
         elif TASK_FAILED.search(line):
-            _echo(f"  ✗ {line.split('[', 2)[-1][:200] if '[' in line else line}")
-            in_traceback = True
-        elif in_traceback and line and not line.startswith(("  ", "Traceback")):
-            failure_context.append(line)
-            _echo(f"    {line[:400]}")
-            in_traceback = False
-    return failure_context
+            _echo("  ✗ task failed:")
+            state = "traceback"
 
 
 def main(argv: list[str] | None = None) -> int:
