@@ -1,7 +1,8 @@
 """Airflow DAG `eurasia_pipeline`: wiring only; every step lives in eurasia.pipeline.
 
 extract (Comtrade reporter side, Comtrade partner side, IMF DIP: files only, may run in
-parallel) -> load (DuckDB writer) -> dbt build (DuckDB writer) -> summary.
+parallel) -> load (DuckDB writer) -> dbt build (DuckDB writer) -> publish a read-only copy for
+analysts and BI (only after dbt build and its tests passed) -> summary.
 The two writers run one after the other, hold the warehouse lock while they write, and
 max_active_runs=1 keeps a second DAG run from starting beside them.
 """
@@ -71,7 +72,13 @@ def eurasia_pipeline():
         return build_marts(params["years"])
 
     @task
-    def print_summary(_built, params=None) -> str:
+    def publish_warehouse(_built, params=None) -> str:
+        from eurasia.pipeline import publish_warehouse
+
+        return publish_warehouse(params["years"])
+
+    @task
+    def print_summary(_published, params=None) -> str:
         from eurasia.pipeline import summarise
 
         return summarise(params["years"])
@@ -81,7 +88,7 @@ def eurasia_pipeline():
         extract_comtrade_partner_side(),
         extract_imf_direct_investment(),
     ]
-    print_summary(dbt_build_marts(load_raw_tables(runs)))
+    print_summary(publish_warehouse(dbt_build_marts(load_raw_tables(runs))))
 
 
 eurasia_pipeline()

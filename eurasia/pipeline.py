@@ -120,6 +120,12 @@ def build_marts(years: str | None = None) -> dict:
     return dataclasses.asdict(dbt_build(settings))
 
 
+def publish_warehouse(years: str | None = None) -> str:
+    from eurasia.publish import publish
+
+    return str(publish(settings_for_run(years)))
+
+
 def summarise(years: str | None = None) -> str:
     from eurasia.report import run_summary
 

@@ -82,9 +82,11 @@ def provenance_lines(con) -> tuple[list[str], bool]:
 
 
 def run_summary(settings: Settings) -> str:
-    with connect_read_only(settings.warehouse_path) as con:
+    # The published copy is what analysts read, and reading it never blocks a running pipeline.
+    path = settings.published_path if settings.published_path.exists() else settings.warehouse_path
+    with connect_read_only(path) as con:
         provenance, is_demo = provenance_lines(con)
-        lines = [f"Eurasia warehouse {settings.warehouse_path} — years {settings.years}"]
+        lines = [f"Eurasia warehouse {path} — years {settings.years}"]
         if is_demo:
             lines += ["", "*** " + demo.DEMO_NOTICE + " ***"]
         lines += ["", *provenance, "", *coverage_lines(con), "", *china_vs_russia_table(con)]

@@ -51,6 +51,7 @@ class Settings:
     years: YearRange
     warehouse_path: Path
     raw_zone: Path
+    published_path: Path
     comtrade_base_url: str
     imf_base_url: str
     # Keys are kept out of repr() so that a logged Settings object never leaks them.
@@ -161,11 +162,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     raw_zone = Path(env.get("EURASIA_RAW_ZONE") or warehouse.parent / "raw")
     if not raw_zone.is_absolute():
         raw_zone = PROJECT_ROOT / raw_zone
+    published = Path(
+        env.get("EURASIA_PUBLISHED") or warehouse.parent / "published" / warehouse.name
+    )
+    if not published.is_absolute():
+        published = PROJECT_ROOT / published
+    if published.suffix != ".duckdb" or published == warehouse:
+        raise SettingsError(
+            f"EURASIA_PUBLISHED={str(published)!r} should name a DuckDB file ending in .duckdb, "
+            "other than EURASIA_WAREHOUSE"
+        )
     return Settings(
         source=source,
         years=parse_years(env.get("EURASIA_YEARS") or DEFAULT_YEARS),
         warehouse_path=warehouse,
         raw_zone=raw_zone,
+        published_path=published,
         comtrade_base_url=_base_url(
             "COMTRADE_BASE_URL", env.get("COMTRADE_BASE_URL") or DEFAULT_COMTRADE_BASE_URL
         ),

@@ -32,10 +32,16 @@ def test_dags_import_without_errors(dagbag):
 
 def test_pipeline_wiring(dagbag):
     dag = dagbag.get_dag("eurasia_pipeline")
-    assert set(dag.task_ids) == EXTRACTS | {"load_raw_tables", "dbt_build_marts", "print_summary"}
+    assert set(dag.task_ids) == EXTRACTS | {
+        "load_raw_tables",
+        "dbt_build_marts",
+        "publish_warehouse",
+        "print_summary",
+    }
     assert dag.get_task("load_raw_tables").upstream_task_ids == EXTRACTS
     assert dag.get_task("dbt_build_marts").upstream_task_ids == {"load_raw_tables"}
-    assert dag.get_task("print_summary").upstream_task_ids == {"dbt_build_marts"}
+    assert dag.get_task("publish_warehouse").upstream_task_ids == {"dbt_build_marts"}
+    assert dag.get_task("print_summary").upstream_task_ids == {"publish_warehouse"}
     # Extracts only write files, so they may run side by side; the two DuckDB writers are a
     # chain, and one DAG run at a time keeps a second run's writers away.
     for task_id in EXTRACTS:

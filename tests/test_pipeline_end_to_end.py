@@ -120,6 +120,14 @@ def test_offline_run_covers_every_republic_year_and_measure(snapshot_run):
     ) == [(15,)]
 
 
+def test_offline_run_publishes_a_copy_of_the_marts(snapshot_run):
+    warehouse, stdout = snapshot_run
+    published = warehouse.parent / "published" / "eurasia.duckdb"
+    sql = "select count(*), sum(share) from marts.trade_shares"
+    assert query(published, sql) == query(warehouse, sql)
+    assert f"Eurasia warehouse {published}" in stdout
+
+
 def test_offline_shares_equal_snapshot_arithmetic(snapshot_run):
     warehouse, _ = snapshot_run
     served = served_comtrade()

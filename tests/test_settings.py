@@ -185,3 +185,12 @@ def test_describe_says_what_will_happen():
 
     keyed = load_settings({"EURASIA_SOURCE": "live", "COMTRADE_API_KEY": COMTRADE_KEY})
     assert "(keyed)" in keyed.describe()
+
+
+def test_published_copy_defaults_beside_the_warehouse_and_must_differ_from_it(tmp_path):
+    warehouse = tmp_path / "w" / "eurasia.duckdb"
+    settings = load_settings({"EURASIA_WAREHOUSE": str(warehouse)})
+    assert settings.published_path == tmp_path / "w" / "published" / "eurasia.duckdb"
+    for bad in (str(warehouse), str(tmp_path / "out.db")):
+        with pytest.raises(SettingsError, match="EURASIA_PUBLISHED"):
+            load_settings({"EURASIA_WAREHOUSE": str(warehouse), "EURASIA_PUBLISHED": bad})
