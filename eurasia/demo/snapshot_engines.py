@@ -26,10 +26,17 @@ def _imf_csv_text() -> str:
 
 def snapshot_routes(comtrade_key: str | None = None, imf_key: str | None = None) -> dict:
     """Engines keyed by name: 'comtrade' and 'imf' (netlocs of snapshot:// and HTTP prefixes)."""
+    return dict(_engines(comtrade_key, imf_key))
+
+
+@cache
+def _engines(comtrade_key: str | None, imf_key: str | None) -> tuple:
+    # Engines only read their data after construction, so one set per process serves every
+    # extract step; indexing the Comtrade snapshot takes most of a second.
     from eurasia.demo.comtrade_api import ComtradeEngine
     from eurasia.demo.imf_api import ImfDipEngine
 
-    return {
-        "comtrade": ComtradeEngine(list(_comtrade_records()), api_key=comtrade_key),
-        "imf": ImfDipEngine(_imf_csv_text(), api_key=imf_key),
-    }
+    return (
+        ("comtrade", ComtradeEngine(list(_comtrade_records()), api_key=comtrade_key)),
+        ("imf", ImfDipEngine(_imf_csv_text(), api_key=imf_key)),
+    )
