@@ -4,7 +4,10 @@ The raw input is small and complete for 2019-2022 (the release window is pinned 
 as_of_year=2025, release_lag_years=2, so 2023-2024 may have gaps that only warn), with the
 awkward cases of the real data: a republic that never reports to Comtrade (TKM), a missing
 reporter year (TJK 2020), a missing partner row (ARM 2022), a group reporter (EU), a year landed
-twice, FDI with both derivations, a confidential cell, negative and non-positive positions.
+twice, FDI with both derivations, a confidential cell, negative and non-positive positions, and a
+partner-side world total still incomplete in the release window (TKM 2024: Germany has not
+reported yet, 2 of the usual 3 partners). `make_raw(gaps=True)` adds gaps outside the window
+that must fail the build.
 """
 
 from __future__ import annotations
@@ -218,8 +221,14 @@ def mirror_value(reporter: int, flow: str, t: int) -> float:
     }[(reporter, flow)]
 
 
-def make_raw(drop: tuple[str, int] | None = None) -> RawInput:
-    """The complete hand-made input; `drop` removes every record of one republic-year."""
+def make_raw(drop: tuple[str, int] | None = None, gaps: bool = False) -> RawInput:
+    """The complete hand-made input; `drop` removes every record of one republic-year.
+
+    `gaps` adds partner gaps outside the release window, each of which must fail the build:
+    TKM 2021 declared by China alone (an incomplete partner-side world, 1 of the usual 3
+    reporters); RUS 2021 not reported by Russia and not declared by China (a preferred mirror row
+    without a China value); BLR 2022 without a China FDI row.
+    """
     raw = RawInput()
     seq = iter(range(1, 100_000))
 
@@ -236,6 +245,8 @@ def make_raw(drop: tuple[str, int] | None = None) -> RawInput:
                 continue  # TKM never reports to Comtrade
             if (iso, year) == ("TJK", 2020) or (iso, year) == ("GEO", 2024):
                 continue  # reporter side missing, partner side present
+            if gaps and (iso, year) == ("RUS", 2021):
+                continue
             if iso == "UZB" and year == 2024:
                 continue
             for flow in ("X", "M"):
@@ -256,6 +267,13 @@ def make_raw(drop: tuple[str, int] | None = None) -> RawInput:
             mir_landing = raw.landing("comtrade", "mirror", next(seq), at, [year])
             for reporter in (CHN, RUS, DEU, EU):
                 if reporter == code:
+                    continue
+                if (iso, year, reporter) == ("TKM", 2024, DEU):
+                    continue  # Germany has not reported 2024 yet: TKM's world is incomplete
+                if gaps and (
+                    (iso == "TKM" and year == 2021 and reporter != CHN)
+                    or (iso, year, reporter) == ("RUS", 2021, CHN)
+                ):
                     continue
                 for flow in ("X", "M"):
                     raw.trade(
@@ -325,8 +343,10 @@ def make_raw(drop: tuple[str, int] | None = None) -> RawInput:
                             value = -2000.0
                         elif (iso, year, counterpart) == ("LVA", 2022, "G001"):
                             value = 0.0
-                        elif (iso, year, counterpart) == ("BLR", 2022, "CHN"):
-                            continue  # no row at all
+                        elif (iso, year, counterpart) == ("BLR", 2023, "CHN"):
+                            continue  # no row at all (inside the release window)
+                        elif gaps and (iso, year, counterpart) == ("BLR", 2022, "CHN"):
+                            continue  # no row at all, outside the window: fails the build
                     raw.dip(landing, at, iso, dv_type, counterpart, year, value, status)
     return raw
 
@@ -402,11 +422,26 @@ def test_build_succeeds_with_only_the_release_window_warning(built):
     assert [name for name, status in statuses.items() if status == "warn"] == [
         "coverage_gaps_not_yet_released"
     ]
-    # unit tests and completeness tests ran as part of the build
-    assert statuses["mirror_values_convert_cif_fob_and_sum_the_world"] == "pass"
-    assert statuses["coverage_has_no_unexplained_gaps"] == "pass"
-    assert statuses["coverage_has_a_row_for_every_republic_year_measure"] == "pass"
-    assert statuses["trade_shares_one_preferred_row_where_any_value"] == "pass"
+    # unit tests, completeness tests and recomputations ran as part of the build
+    for name in (
+        "mirror_values_convert_cif_fob_and_sum_the_world",
+        "mirror_world_complete_from_ratio_of_the_usual_reporter_count",
+        "china_growth_compares_china_and_russia_over_one_span_and_basis",
+        "coverage_has_no_unexplained_gaps",
+        "coverage_has_a_row_for_every_republic_year_measure",
+        "trade_shares_has_every_republic_year_flow",
+        "china_vs_russia_has_every_republic_year_measure",
+        "trade_shares_one_preferred_row_where_any_value",
+        "trade_shares_preferred_status_allowed_outside_release_window",
+        "fdi_shares_status_allowed_outside_release_window",
+        "trade_shares_share_recomputed_from_values",
+        "fdi_shares_share_recomputed_from_observations",
+        "china_vs_russia_first_year_china_led_recomputed",
+        "china_growth_recomputed_like_for_like",
+        "china_growth_summary_counts_recomputed",
+        "coverage_reasons_name_partner_gaps",
+    ):
+        assert statuses[name] == "pass", name
 
 
 def test_schemas_are_named_exactly(built):
@@ -543,7 +578,7 @@ def test_fdi_shares_and_statuses(built):
     assert rows[("ARM", 2021, "CHN")] == ("reported", None, "world_not_positive")  # world < 0
     assert rows[("LVA", 2022, "RUS")] == ("reported", None, "world_not_positive")  # world = 0
     assert rows[("GEO", 2020, "CHN")] == ("reported", None, "confidential")
-    assert rows[("BLR", 2022, "CHN")] == ("reported", None, "partner_missing")
+    assert rows[("BLR", 2023, "CHN")] == ("reported", None, "partner_missing")  # in the window
     assert rows[("EST", 2021, "CHN")] == ("derived", 1700 / 9000, "ok")  # O world confidential
     assert rows[("TKM", 2019, "RUS")] == ("derived", 2500 / 9000, "ok")  # only SCC
     assert rows[("ARM", 2024, "CHN")] == (None, None, "not_yet_released")
@@ -554,6 +589,17 @@ def test_fdi_shares_and_statuses(built):
         select status, source from marts.coverage
         where republic_iso3 = 'TKM' and year = 2019 and measure = 'fdi_inward'""",
     ) == ("derived", "IMF DIP, derived from counterpart reports")
+    # partner cells without a value leave the status alone but are named in the reason
+    reasons = dict(
+        query(
+            warehouse,
+            "select republic_iso3 || ' ' || year, status || ': ' || reason from marts.coverage "
+            "where measure = 'fdi_inward' and republic_iso3 in ('GEO', 'BLR')",
+        )
+    )
+    not_computed = "China's share not computed"
+    assert reasons["GEO 2020"] == f"reported: China's cell is confidential: {not_computed}"
+    assert reasons["BLR 2023"] == f"reported: China's cell is missing: {not_computed}"
 
 
 def test_china_vs_russia(built):
@@ -604,12 +650,151 @@ def test_china_growth(built):
             "select partner_iso3 || ' ' || measure, summary from marts.china_growth_summary",
         )
     )
+    span_rule = (
+        "(in each republic the same first and last year and basis for China and Russia: "
+        "the years in which both have a usable value; China alone for Russia itself)"
+    )
     assert summary["CHN partner_exports_to_republic"] == (
-        "China's exports rose in 15 of 15 republics (first to last year with data)"
+        f"China's exports rose in 15 of 15 republics {span_rule}"
     )
     assert summary["RUS partner_exports_to_republic"] == (
-        "Russia's exports rose in 0 of 14 republics (first to last year with data)"
+        f"Russia's exports rose in 0 of 14 republics {span_rule}"
     )
+
+
+def test_china_growth_measures_china_and_russia_over_one_span(built):
+    warehouse, _ = built
+    # TKM's 2024 partner-side world is incomplete: 2024 is not usable, for either partner
+    rows = query(
+        warehouse,
+        """
+        select partner_iso3, first_year, last_year, first_value_usd, last_value_usd, basis
+        from marts.china_growth
+        where republic_iso3 = 'TKM' and measure = 'partner_exports_to_republic'
+        order by partner_iso3""",
+    )
+    # mirror: China's exports (100 + 20t) x 1.10, Russia's (200 - 10t) x 1.10, t = 0 and 4
+    assert rows == [
+        ("CHN", 2019, 2023, pytest.approx(110.0), pytest.approx(198.0), "mirror"),
+        ("RUS", 2019, 2023, pytest.approx(220.0), pytest.approx(176.0), "mirror"),
+    ]
+    # for each republic and measure both partners have the same span and basis
+    assert (
+        query(
+            warehouse,
+            """
+        select republic_iso3, measure from marts.china_growth
+        group by all
+        having count(distinct (first_year, last_year, first_basis, last_basis)) > 1""",
+        )
+        == []
+    )
+    # the republic RUS: China alone
+    assert one(
+        warehouse,
+        """
+        select basis_note from marts.china_growth
+        where republic_iso3 = 'RUS' and measure = 'partner_imports_from_republic'""",
+    ) == ("the republic is Russia: China alone",)
+
+
+def test_incomplete_partner_side_world_in_the_release_window(built):
+    warehouse, _ = built
+    # TKM 2024: Germany has not reported yet, so 2 of the usual 3 partners: no share, not preferred
+    rows = query(
+        warehouse,
+        """
+        select basis, row_status, share, world_reporter_count, world_usual_reporter_count,
+               is_preferred, notes
+        from marts.trade_shares
+        where republic_iso3 = 'TKM' and year = 2024 and flow = 'export' and partner_iso3 = 'CHN'
+        order by basis""",
+    )
+    assert [r[:6] for r in rows] == [
+        ("mirror", "world_incomplete", None, 2, 3.0, False),
+        ("reported", "no_data", None, None, None, False),  # TKM never reports: nothing to come
+    ]
+    assert "2 partner reporters so far against a usual 3" in rows[0][6]
+    assert (
+        query(
+            warehouse,
+            "select * from marts.trade_shares_preferred "
+            "where republic_iso3 = 'TKM' and year = 2024",
+        )
+        == []
+    )
+    status, reason = one(
+        warehouse,
+        """
+        select status, reason from marts.coverage
+        where republic_iso3 = 'TKM' and year = 2024 and measure = 'total'""",
+    )
+    assert status == "not yet released"
+    counts = "exports: 2 partner reporters so far against a usual 3"
+    assert f"partner-side totals incomplete, {counts}" in reason
+    assert one(
+        warehouse,
+        """
+        select china_share, russia_share, leader from marts.china_vs_russia
+        where republic_iso3 = 'TKM' and year = 2024 and measure = 'total'""",
+    ) == (None, None, None)
+    # the asymmetry of the world row is flagged: the partner side lacks Germany
+    assert one(
+        warehouse,
+        """
+        select world_reporter_count, mirror_world_is_complete, is_release_lag
+        from marts.trade_asymmetries
+        where republic_iso3 = 'TKM' and year = 2024 and flow = 'export' and partner_iso3 = 'WLD'
+        """,
+    ) == (2, False, True)
+    # a complete year of the same republic is preferred and has a share
+    assert one(
+        warehouse,
+        """
+        select row_status, is_preferred from marts.trade_shares
+        where republic_iso3 = 'TKM' and year = 2023 and flow = 'export' and partner_iso3 = 'CHN'
+          and basis = 'mirror'""",
+    ) == ("ok", True)
+
+
+def test_every_mart_row_traces_to_landed_responses(built):
+    warehouse, _ = built
+    for mart in ("china_vs_russia", "coverage", "china_growth", "china_growth_summary"):
+        rows_without, vintages = one(
+            warehouse,
+            f"""
+            select count(*) filter (where len(landing_ids) = 0 and vintage is not null),
+                   list(distinct vintage) filter (where vintage is not null)
+            from marts.{mart}""",
+        )
+        assert rows_without == 0, mart
+        assert vintages == [VINTAGE], mart
+        dangling = query(
+            warehouse,
+            f"""
+            select distinct id from (select unnest(landing_ids) as id from marts.{mart})
+            where id not in (select landing_id from marts.landed_responses)""",
+        )
+        assert dangling == [], mart
+    # china_vs_russia: the ids of the China and the Russia row it compares
+    ids_cvr, ids_shares = one(
+        warehouse,
+        """
+        select c.landing_ids,
+               (select list_sort(list_distinct(flatten(list(s.landing_ids))))
+                from marts.trade_shares_preferred s
+                where s.republic_iso3 = 'KAZ' and s.year = 2019 and s.flow = 'import')
+        from marts.china_vs_russia c
+        where c.republic_iso3 = 'KAZ' and c.year = 2019 and c.measure = 'import'""",
+    )
+    assert ids_cvr == ids_shares and ids_cvr
+    # coverage of a gap with no data at all has no ids
+    assert one(
+        warehouse,
+        """
+        select landing_ids, vintage from marts.coverage
+        where republic_iso3 = 'UZB' and year = 2024 and measure = 'export'""",
+    ) == ([], None)
 
 
 def test_trade_asymmetries(built):
@@ -629,7 +814,11 @@ def test_removing_a_republic_year_fails_the_completeness_test(tmp_path):
     result = run_dbt(["build"], warehouse, tmp_path / "target")
     assert not result.success
     failed = {name for name, status in node_statuses(result).items() if status in ("fail", "error")}
-    assert failed == {"coverage_has_no_unexplained_gaps"}
+    # the FDI year is a gap of fdi_shares too ('missing' outside the window)
+    assert failed == {
+        "coverage_has_no_unexplained_gaps",
+        "fdi_shares_status_allowed_outside_release_window",
+    }
     rows = query(
         warehouse,
         "select measure, status from marts.coverage "
@@ -641,3 +830,39 @@ def test_removing_a_republic_year_fails_the_completeness_test(tmp_path):
         ("import", "missing"),
         ("total", "missing"),
     ]
+
+
+def test_partner_gaps_outside_the_release_window_fail_the_build(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    make_raw(gaps=True).write(warehouse)
+    result = run_dbt(["build"], warehouse, tmp_path / "target")
+    assert not result.success
+    failed = {name for name, status in node_statuses(result).items() if status in ("fail", "error")}
+    assert failed == {
+        # TKM 2021: only China declared; an incomplete partner-side world outside the window
+        "coverage_has_no_unexplained_gaps",
+        # RUS 2021 on the mirror basis without a China value
+        "trade_shares_preferred_status_allowed_outside_release_window",
+        # BLR 2022 without a China FDI row
+        "fdi_shares_status_allowed_outside_release_window",
+    }
+    reasons = dict(
+        query(
+            warehouse,
+            """
+            select republic_iso3 || ' ' || year || ' ' || measure, status || ': ' || reason
+            from marts.coverage
+            where (republic_iso3, year, measure) in (
+                ('TKM', 2021, 'export'), ('RUS', 2021, 'export'), ('BLR', 2022, 'fdi_inward'))""",
+        )
+    )
+    assert reasons["TKM 2021 export"] == (
+        "missing: republic did not report to UN Comtrade in any year of the range; partner-side "
+        "totals incomplete, 1 partner reporter so far against a usual 3 (usable from 90% of it), "
+        "outside the release window: check the extraction"
+    )
+    assert reasons["RUS 2021 export"].startswith("mirror: republic did not report to UN Comtrade")
+    assert "China declared no trade with the republic for this flow" in reasons["RUS 2021 export"]
+    assert reasons["BLR 2022 fdi_inward"] == (
+        "reported: China's cell is missing: China's share not computed"
+    )

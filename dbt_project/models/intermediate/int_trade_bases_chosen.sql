@@ -2,8 +2,9 @@
     Which basis is preferred for each republic x year x flow x partner (CHN, RUS), and why.
     Rule: 'reported' where the republic reported that flow's world total for that year (for
     'total': both exports and imports); otherwise 'mirror' where the partner side has a value
-    (partner or world); otherwise 'reported' where the republic declared at least the partner
-    value; otherwise no basis (no value at all).
+    (partner or world) and its world total, if any, is complete (int_trade_mirror_worlds_assessed);
+    otherwise 'reported' where the republic declared at least the partner value; otherwise no
+    basis (null: no value at all, or only a partner side whose world total is incomplete).
 -#}
 with
 
@@ -20,6 +21,13 @@ partners as (
 
 ),
 
+mirror_worlds as (
+
+    select republic_iso3, year, flow, is_complete
+    from {{ ref('int_trade_mirror_worlds_assessed') }}
+
+),
+
 keys as (
 
     select distinct republic_iso3, year, flow from values_long
@@ -29,13 +37,20 @@ keys as (
 per_flow as (
 
     select
-        republic_iso3,
-        year,
-        flow,
-        bool_or(basis = 'reported' and partner_iso3 = 'WLD') as has_reported_world,
-        bool_or(basis = 'mirror' and partner_iso3 = 'WLD') as has_mirror_world
+        values_long.republic_iso3,
+        values_long.year,
+        values_long.flow,
+        bool_or(values_long.basis = 'reported' and values_long.partner_iso3 = 'WLD') as has_reported_world,
+        bool_or(values_long.basis = 'mirror' and values_long.partner_iso3 = 'WLD') as has_mirror_world,
+        coalesce(bool_or(mirror_worlds.is_complete), false) as has_complete_mirror_world
     from values_long
-    group by republic_iso3, year, flow
+    left join mirror_worlds
+        on mirror_worlds.republic_iso3 = values_long.republic_iso3
+        and mirror_worlds.year = values_long.year
+        and mirror_worlds.flow = values_long.flow
+        and values_long.basis = 'mirror'
+        and values_long.partner_iso3 = 'WLD'
+    group by values_long.republic_iso3, values_long.year, values_long.flow
 
 ),
 
@@ -48,6 +63,7 @@ per_partner as (
         partners.partner_iso3,
         per_flow.has_reported_world,
         per_flow.has_mirror_world,
+        per_flow.has_complete_mirror_world,
         exists (
             select 1 from values_long as v
             where v.republic_iso3 = keys.republic_iso3 and v.year = keys.year
@@ -76,7 +92,8 @@ chosen as (
         *,
         case
             when has_reported_world then 'reported'
-            when has_mirror_value then 'mirror'
+            -- an incomplete partner-side world total is never preferred
+            when has_mirror_value and (has_complete_mirror_world or not has_mirror_world) then 'mirror'
             when has_reported_value then 'reported'
         end as preferred_basis
     from per_partner

@@ -5,8 +5,11 @@
       republic's exports to P   = P's declared imports from it (CIF) / factor (-> FOB)
     Each converted declaration is rounded to cents.
     World = the sum over every reporter that declares trade with the republic, except group
-    reporters (comtrade_reporters.counts_in_world_total = false, e.g. the EU) and the republic
-    itself. China and Russia = the declarations of China (156) and Russia (643).
+    reporters (comtrade_reporters.counts_in_world_total = false, e.g. the EU), the republic
+    itself, and reporter codes not in use in that year. A code is in use in a year when it was in
+    effect on 1 January of it (entry_effective_date <= 1 Jan <= entry_expired_date), so that a
+    code replaced mid-year is not counted twice: Sudan is 736 up to 2011 and 729 from 2012.
+    China and Russia = the declarations of China (156) and Russia (643).
 -#}
 with
 
@@ -31,7 +34,8 @@ partners as (
 
 reporters as (
 
-    select reporter_code, counts_in_world_total from {{ ref('comtrade_reporters') }}
+    select reporter_code, counts_in_world_total, entry_effective_date, entry_expired_date
+    from {{ ref('comtrade_reporters') }}
 
 ),
 
@@ -64,6 +68,9 @@ declared as (
     where flows.reporter_code <> republics.m49_code
       -- reporters missing from the seed count (a warn test lists them); groups never do
       and coalesce(reporters.counts_in_world_total, true)
+      -- only codes in effect on 1 January of the year (no double count when a code changes)
+      and coalesce(reporters.entry_effective_date <= make_date(flows.year, 1, 1), true)
+      and coalesce(reporters.entry_expired_date >= make_date(flows.year, 1, 1), true)
 
 ),
 

@@ -1,4 +1,8 @@
-{#- How many republics saw China's (Russia's) exports, imports, investment rise: one line each. -#}
+{#-
+    How many republics saw China's (Russia's) exports, imports, investment rise: one line each.
+    china_growth measures both partners over the same span and basis in each republic, so the
+    two partners' lines compare equal spans.
+-#}
 with
 
 growth as (
@@ -23,7 +27,14 @@ counted as (
         count(*) filter (where growth.rose) as republics_rose,
         count(*) filter (where growth.fell) as republics_fell,
         count(*) filter (where growth.rose is not null and not growth.rose and not growth.fell)
-            as republics_unchanged
+            as republics_unchanged,
+        -- provenance of the republics counted
+        list_sort(list_distinct(flatten(
+            list(growth.landing_ids) filter (where growth.rose is not null)
+        ))) as landing_ids,
+        nullif(array_to_string(list_sort(list_distinct(flatten(
+            list(string_split(growth.vintage, ', ')) filter (where growth.rose is not null)
+        ))), ', '), '') as vintage
     from growth
     group by growth.partner_iso3, growth.partner_name, growth.measure
 
@@ -46,7 +57,11 @@ final as (
             else 'direct investment position'
         end
         || ' rose in ' || counted.republics_rose || ' of ' || counted.republics_with_data
-        || ' republics (first to last year with data)' as summary
+        || ' republics (in each republic the same first and last year and basis for China and'
+        || ' Russia: the years in which both have a usable value; China alone for Russia itself)'
+            as summary,
+        counted.vintage,
+        coalesce(counted.landing_ids, []::varchar[]) as landing_ids
     from counted
     inner join partners on partners.partner_iso3 = counted.partner_iso3
 

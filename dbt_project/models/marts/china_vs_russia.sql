@@ -1,6 +1,7 @@
 {#-
     China's against Russia's share, per republic x year x measure (export, import, total on the
-    preferred trade basis; fdi_inward from fdi_shares), with who leads and since when.
+    preferred trade basis; fdi_inward from fdi_shares), with who leads and since when. landing_ids
+    and vintage are those of the China and Russia rows the shares come from.
 -#}
 with
 
@@ -13,14 +14,14 @@ spine as (
 
 trade as (
 
-    select republic_iso3, year, flow as measure, partner_iso3, share, basis
+    select republic_iso3, year, flow as measure, partner_iso3, share, basis, landing_ids, vintage
     from {{ ref('trade_shares_preferred') }}
 
 ),
 
 fdi as (
 
-    select republic_iso3, year, 'fdi_inward' as measure, partner_iso3, share, basis
+    select republic_iso3, year, 'fdi_inward' as measure, partner_iso3, share, basis, landing_ids, vintage
     from {{ ref('fdi_shares') }}
 
 ),
@@ -42,7 +43,11 @@ pivoted as (
         max(share) filter (where partner_iso3 = 'CHN') as china_share,
         max(share) filter (where partner_iso3 = 'RUS') as russia_share,
         max(basis) filter (where partner_iso3 = 'CHN') as china_basis,
-        max(basis) filter (where partner_iso3 = 'RUS') as russia_basis
+        max(basis) filter (where partner_iso3 = 'RUS') as russia_basis,
+        list_sort(list_distinct(flatten(list(landing_ids)))) as landing_ids,
+        nullif(array_to_string(list_sort(list_distinct(
+            flatten(list(string_split(vintage, ', ')))
+        )), ', '), '') as vintage
     from shares
     group by republic_iso3, year, measure
 
@@ -69,7 +74,9 @@ compared as (
             when pivoted.russia_share - pivoted.china_share > 1e-9 then 'Russia'
             else 'tie'
         end as leader,
-        round((pivoted.china_share - pivoted.russia_share) * 100, 6) as lead_pp
+        round((pivoted.china_share - pivoted.russia_share) * 100, 6) as lead_pp,
+        coalesce(pivoted.landing_ids, []::varchar[]) as landing_ids,
+        pivoted.vintage
     from spine
     left join pivoted
         on pivoted.republic_iso3 = spine.republic_iso3
@@ -115,7 +122,9 @@ final as (
             then min(year) filter (
                 where leader = 'China' and year > coalesce(last_year_china_did_not_lead, -1)
             ) over (partition by republic_iso3, measure)
-        end as china_led_continuously_since
+        end as china_led_continuously_since,
+        vintage,
+        landing_ids
     from with_history
 
 )

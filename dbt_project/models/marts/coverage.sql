@@ -1,14 +1,26 @@
 {#-
     Where every number comes from: one row per republic x year x measure of the requested range,
     saying which basis the marts use, from which source, and why when it is not the republic's own
-    report. A gap outside the release window is status 'missing' (a test fails the build); inside
-    the window it is 'not yet released' (a test warns).
+    report. The status follows the world total: a usable one on some basis gives 'reported',
+    'mirror' or 'derived'; none is 'not yet released' inside the release window (a test warns) and
+    'missing' outside it (a test fails the build). An incomplete partner-side (mirror) world total
+    is not usable. The reason also names partner cells that are confidential or missing, though
+    they do not change the status. landing_ids and vintage are those of the rows the status rests
+    on (for a gap: the incomplete partner-side rows, if any). Built from intermediate models
+    only, so that it is rebuilt - and explains the gaps - even when a test of a share mart fails.
 -#}
 with
 
 spine as (
 
     select * from {{ ref('int_republic_years_spined') }}
+
+),
+
+partners as (
+
+    select partner_iso3, short_name from {{ ref('partners') }}
+    where not is_world
 
 ),
 
@@ -20,6 +32,7 @@ trade_per_flow as (
         flow as measure,
         bool_or(has_reported_world) as has_reported_world,
         bool_or(has_mirror_world) as has_mirror_world,
+        bool_or(has_complete_mirror_world) as has_complete_mirror_world,
         bool_or(has_reported_value) as has_reported_value,
         bool_or(has_mirror_value) as has_mirror_value
     from {{ ref('int_trade_bases_chosen') }}
@@ -27,18 +40,52 @@ trade_per_flow as (
 
 ),
 
-trade_vintages as (
+mirror_worlds as (
 
-    select republic_iso3, year, flow as measure, basis, string_agg(distinct vintage, ', ' order by vintage) as vintage
-    from {{ ref('int_trade_values_unioned') }}
-    where partner_iso3 = 'WLD'
-    group by republic_iso3, year, flow, basis
+    select republic_iso3, year, flow as measure, reporter_count_text
+    from {{ ref('int_trade_mirror_worlds_assessed') }}
+
+),
+
+trade_values as (
+
+    select * from {{ ref('int_trade_values_unioned') }}
+
+),
+
+trade_partner_gaps as (
+
+    -- partners without a value on a basis whose world total is there and positive
+    select
+        world.republic_iso3,
+        world.year,
+        world.flow as measure,
+        world.basis,
+        string_agg(
+            partners.short_name || ' declared no trade with the republic for this flow (partner-side'
+            || ' value missing): ' || partners.short_name || '''s share not computed',
+            '; ' order by partners.partner_iso3
+        ) as partner_cells
+    from trade_values as world
+    cross join partners
+    where world.partner_iso3 = 'WLD'
+      and world.value_usd > 0
+      and partners.partner_iso3 <> world.republic_iso3
+      and not exists (
+          select 1 from trade_values as partner
+          where partner.republic_iso3 = world.republic_iso3
+            and partner.year = world.year
+            and partner.flow = world.flow
+            and partner.basis = world.basis
+            and partner.partner_iso3 = partners.partner_iso3
+      )
+    group by world.republic_iso3, world.year, world.flow, world.basis
 
 ),
 
 republic_reporting as (
 
-    -- which flows the republic reported (world total) in each year, and whether it ever did
+    -- which flows the republic reported (world total) in each year
     select
         republic_iso3,
         year,
@@ -57,6 +104,145 @@ republic_ever_reported as (
 
 ),
 
+trade_statuses as (
+
+    select
+        spine.republic_iso3,
+        spine.republic_name,
+        spine.year,
+        spine.measure,
+        spine.is_release_lag,
+        case
+            when t.has_reported_world then 'reported'
+            when t.has_complete_mirror_world then 'mirror'
+            when spine.is_release_lag then 'not yet released'
+            else 'missing'
+        end as status,
+        -- the basis whose rows the status rests on: for a gap, the incomplete partner-side rows
+        case
+            when t.has_reported_world then 'reported'
+            when t.has_mirror_world then 'mirror'
+        end as basis,
+        coalesce(t.has_mirror_world and not t.has_complete_mirror_world, false)
+            as has_incomplete_mirror_world,
+        coalesce(t.has_reported_value or t.has_mirror_value, false) as has_any_value,
+        coalesce(ever.ever_reported, false) as republic_ever_reported,
+        coalesce(rr.reported_exports, false) as reported_exports,
+        coalesce(rr.reported_imports, false) as reported_imports,
+        mirror_worlds.reporter_count_text
+    from spine
+    left join trade_per_flow as t
+        on t.republic_iso3 = spine.republic_iso3
+        and t.year = spine.year
+        and t.measure = spine.measure
+    left join republic_reporting as rr
+        on rr.republic_iso3 = spine.republic_iso3
+        and rr.year = spine.year
+    left join republic_ever_reported as ever
+        on ever.republic_iso3 = spine.republic_iso3
+    left join mirror_worlds
+        on mirror_worlds.republic_iso3 = spine.republic_iso3
+        and mirror_worlds.year = spine.year
+        and mirror_worlds.measure = spine.measure
+    where spine.measure in ('export', 'import', 'total')
+
+),
+
+trade_evidence as (
+
+    -- per republic x year x measure x basis: provenance of the world and partner values
+    select
+        republic_iso3,
+        year,
+        flow as measure,
+        basis,
+        list_sort(list_distinct(flatten(list(landing_ids)))) as landing_ids,
+        nullif(array_to_string(list_sort(list_distinct(
+            flatten(list(string_split(vintage, ', ')))
+        )), ', '), '') as vintage
+    from trade_values
+    group by republic_iso3, year, flow, basis
+
+),
+
+trade_coverage as (
+
+    select
+        s.republic_iso3,
+        s.republic_name,
+        s.year,
+        s.measure,
+        s.is_release_lag,
+        s.status,
+        nullif(concat_ws('; ',
+            -- the republic's side, when its own report is not used
+            case
+                when s.status = 'reported' then null
+                when not s.republic_ever_reported
+                    and (s.status = 'mirror' or s.has_incomplete_mirror_world) then
+                    'republic did not report to UN Comtrade in any year of the range'
+                when s.is_release_lag and not (s.reported_exports or s.reported_imports)
+                    and (s.status = 'mirror' or s.has_incomplete_mirror_world) then
+                    'republic has not yet reported this year to UN Comtrade (inside the '
+                    || {{ var('release_lag_years') }} || '-year release window)'
+                when not (s.reported_exports or s.reported_imports)
+                    and (s.status = 'mirror' or s.has_incomplete_mirror_world) then
+                    'republic did not report to UN Comtrade for this year'
+                when s.measure = 'total' and (s.status = 'mirror' or s.has_incomplete_mirror_world) then
+                    'republic reported only its ' || case when s.reported_exports then 'exports' else 'imports' end
+                    || ' for this year, so exports and imports both use partner-side values'
+                when s.status = 'mirror' or s.has_incomplete_mirror_world then
+                    'republic reported its ' || case when s.measure = 'export' then 'imports' else 'exports' end
+                    || ' but not its ' || s.measure || 's for this year'
+            end,
+            -- the partner side
+            case
+                when s.status = 'mirror' then
+                    'partner-side (mirror) values used, converted with CIF = FOB x ' || {{ var('cif_fob_factor') }}
+                    || case when s.is_release_lag
+                        then ' (' || s.reporter_count_text || '; late partners may still add to the world total)'
+                        else '' end
+                when s.status = 'not yet released' and s.has_incomplete_mirror_world then
+                    'partner-side totals incomplete, ' || s.reporter_count_text
+                    || ' (usable from ' || printf('%g', cast({{ var('mirror_min_reporter_ratio') }} * 100 as double))
+                    || '% of it): no share until more partners have reported'
+                when s.status = 'missing' and s.has_incomplete_mirror_world then
+                    'partner-side totals incomplete, ' || s.reporter_count_text
+                    || ' (usable from ' || printf('%g', cast({{ var('mirror_min_reporter_ratio') }} * 100 as double))
+                    || '% of it), outside the release window: check the extraction'
+                when s.status = 'not yet released' then
+                    'inside the ' || {{ var('release_lag_years') }} || '-year release window (years from '
+                    || {{ release_window_start() }} || '): neither the republic nor its partners have reported '
+                    || case when s.measure = 'total' then 'both flows' else 'a world total' end
+                    || ' for this year yet'
+                when s.status = 'missing' and s.measure = 'total' then
+                    'neither the republic nor its partners give both world exports and world imports'
+                    || ' for this year, outside the release window: check the extraction'
+                when s.status = 'missing' then
+                    'no world total from the republic or from its partners'
+                    || case when s.has_any_value then ' (only partner values exist)' else '' end
+                    || ' for this year, outside the release window: check the extraction'
+            end,
+            -- partner cells: they leave the status alone but leave a share out
+            case when s.status in ('reported', 'mirror') then g.partner_cells end
+        ), '') as reason,
+        s.basis,
+        coalesce(e.landing_ids, []::varchar[]) as landing_ids,
+        e.vintage
+    from trade_statuses as s
+    left join trade_evidence as e
+        on e.republic_iso3 = s.republic_iso3
+        and e.year = s.year
+        and e.measure = s.measure
+        and e.basis = s.basis
+    left join trade_partner_gaps as g
+        on g.republic_iso3 = s.republic_iso3
+        and g.year = s.year
+        and g.measure = s.measure
+        and g.basis = s.basis
+
+),
+
 fdi as (
 
     select * from {{ ref('int_fdi_bases_chosen') }}
@@ -71,80 +257,34 @@ fdi_ever_reported as (
 
 ),
 
-fdi_vintages as (
+fdi_evidence as (
 
-    select republic_iso3, year, derivation,
-        string_agg(distinct vintage, ', ' order by vintage) as vintage
-    from {{ ref('int_fdi_positions_pivoted') }}
-    group by republic_iso3, year, derivation
-
-),
-
-trade_coverage as (
-
+    -- the chosen derivation's observations: provenance, and partner cells without a value
+    -- where the world position would give a share (positive, not confidential)
     select
-        spine.republic_iso3,
-        spine.republic_name,
-        spine.year,
-        spine.measure,
-        spine.is_release_lag,
-        case
-            when t.has_reported_world then 'reported'
-            when t.has_mirror_world then 'mirror'
-            when spine.is_release_lag then 'not yet released'
-            else 'missing'
-        end as status,
-        case
-            when t.has_reported_world then null
-            when t.has_mirror_world then
-                case
-                    when not coalesce(ever.ever_reported, false) then
-                        'republic did not report to UN Comtrade in any year of the range; '
-                    when spine.is_release_lag and not coalesce(rr.reported_exports or rr.reported_imports, false) then
-                        'republic has not yet reported this year to UN Comtrade (inside the '
-                        || {{ var('release_lag_years') }} || '-year release window); '
-                    when not coalesce(rr.reported_exports or rr.reported_imports, false) then
-                        'republic did not report to UN Comtrade for this year; '
-                    when spine.measure = 'total' then
-                        'republic reported only its ' || case when rr.reported_exports then 'exports' else 'imports' end
-                        || ' for this year, so exports and imports both use partner-side values; '
-                    else
-                        'republic reported its ' || case when spine.measure = 'export' then 'imports' else 'exports' end
-                        || ' but not its ' || spine.measure || 's for this year; '
-                end
-                || 'partner-side (mirror) values used, converted with CIF = FOB x ' || {{ var('cif_fob_factor') }}
-                || case when spine.is_release_lag
-                    then ' (partner-side totals may be incomplete until all partners have reported)'
-                    else '' end
-            when spine.is_release_lag then
-                'inside the ' || {{ var('release_lag_years') }} || '-year release window (years from '
-                || {{ release_window_start() }} || '): neither the republic nor its partners have reported '
-                || case when spine.measure = 'total' then 'both flows' else 'a world total' end
-                || ' for this year yet'
-            when spine.measure = 'total' then
-                'neither the republic nor its partners give both world exports and world imports'
-                || ' for this year, outside the release window: check the extraction'
-            else
-                'no world total from the republic or from its partners'
-                || case when coalesce(t.has_reported_value or t.has_mirror_value, false)
-                    then ' (only partner values exist)' else '' end
-                || ' for this year, outside the release window: check the extraction'
-        end as reason,
-        case
-            when t.has_reported_world then 'reported'
-            when t.has_mirror_world then 'mirror'
-        end as basis
-    from spine
-    left join trade_per_flow as t
-        on t.republic_iso3 = spine.republic_iso3
-        and t.year = spine.year
-        and t.measure = spine.measure
-    left join republic_reporting as rr
-        on rr.republic_iso3 = spine.republic_iso3
-        and rr.year = spine.year
-    left join republic_ever_reported as ever
-        on ever.republic_iso3 = spine.republic_iso3
-    where spine.measure in ('export', 'import', 'total')
+        pivoted.republic_iso3,
+        pivoted.year,
+        list_sort(list_distinct(flatten(list(pivoted.landing_ids)))) as landing_ids,
+        nullif(array_to_string(list_sort(list_distinct(
+            flatten(list(string_split(pivoted.vintage, ', ')))
+        )), ', '), '') as vintage,
+        string_agg(
+            partners.short_name || '''s cell is '
+            || case when pivoted.partner_is_confidential then 'confidential' else 'missing' end
+            || ': ' || partners.short_name || '''s share not computed',
+            '; ' order by pivoted.partner_iso3
+        ) filter (
+            where pivoted.partner_position_usd is null
+              and pivoted.world_position_usd > 0
+              and not pivoted.world_is_confidential
+        ) as partner_cells
+    from {{ ref('int_fdi_positions_pivoted') }} as pivoted
+    inner join fdi
+        on fdi.republic_iso3 = pivoted.republic_iso3
+        and fdi.year = pivoted.year
+        and fdi.basis = pivoted.derivation
+    inner join partners on partners.partner_iso3 = pivoted.partner_iso3
+    group by pivoted.republic_iso3, pivoted.year
 
 ),
 
@@ -180,41 +320,31 @@ fdi_coverage as (
                 when fdi.world_position_usd is null then 'world total is missing: shares not computed'
                 when fdi.world_position_usd <= 0 then
                     'world total is zero or negative (net positions can be negative): shares not computed'
-            end
+            end,
+            -- partner cells: they leave the status alone but leave a share out
+            e.partner_cells
         ), '') as reason,
-        fdi.basis
+        fdi.basis,
+        coalesce(e.landing_ids, []::varchar[]) as landing_ids,
+        e.vintage
     from spine
     left join fdi
         on fdi.republic_iso3 = spine.republic_iso3
         and fdi.year = spine.year
     left join fdi_ever_reported as ever
         on ever.republic_iso3 = spine.republic_iso3
+    left join fdi_evidence as e
+        on e.republic_iso3 = spine.republic_iso3
+        and e.year = spine.year
     where spine.measure = 'fdi_inward'
 
 ),
 
 unioned as (
 
-    select
-        trade_coverage.*,
-        trade_vintages.vintage
-    from trade_coverage
-    left join trade_vintages
-        on trade_vintages.republic_iso3 = trade_coverage.republic_iso3
-        and trade_vintages.year = trade_coverage.year
-        and trade_vintages.measure = trade_coverage.measure
-        and trade_vintages.basis = trade_coverage.basis
-
+    select * from trade_coverage
     union all
-
-    select
-        fdi_coverage.*,
-        fdi_vintages.vintage
-    from fdi_coverage
-    left join fdi_vintages
-        on fdi_vintages.republic_iso3 = fdi_coverage.republic_iso3
-        and fdi_vintages.year = fdi_coverage.year
-        and fdi_vintages.derivation = fdi_coverage.basis
+    select * from fdi_coverage
 
 ),
 
@@ -235,7 +365,8 @@ final as (
         end as source,
         reason,
         is_release_lag,
-        vintage
+        vintage,
+        landing_ids
     from unioned
 
 )

@@ -1,6 +1,8 @@
 {#-
     Reported versus mirror values of the same trade flow: what the republic declares against what
-    its partners declare (converted to the republic's valuation with cif_fob_factor).
+    its partners declare (converted to the republic's valuation with cif_fob_factor). Where the
+    partner-side world total is incomplete (partners still to report; int_trade_mirror_worlds_assessed)
+    the row is flagged, so that a gap there is not mistaken for an asymmetry.
 -#}
 with
 
@@ -25,6 +27,12 @@ reported as (
 mirrored as (
 
     select * from trade_values where basis = 'mirror'
+
+),
+
+mirror_worlds as (
+
+    select * from {{ ref('int_trade_mirror_worlds_assessed') }}
 
 ),
 
@@ -74,11 +82,19 @@ final as (
             when compared.mirror_value_usd > 0
                 then compared.reported_value_usd / compared.mirror_value_usd
         end as reported_to_mirror_ratio,
+        mirror_worlds.reporter_count as world_reporter_count,
+        mirror_worlds.usual_reporter_count as world_usual_reporter_count,
+        mirror_worlds.is_complete as mirror_world_is_complete,
+        compared.year >= {{ release_window_start() }} as is_release_lag,
         compared.vintage,
         compared.reported_landing_ids,
         compared.mirror_landing_ids
     from compared
     inner join republics on compared.republic_iso3 = republics.republic_iso3
+    left join mirror_worlds
+        on mirror_worlds.republic_iso3 = compared.republic_iso3
+        and mirror_worlds.year = compared.year
+        and mirror_worlds.flow = compared.flow
 
 )
 

@@ -38,6 +38,21 @@ chosen as (
 
 ),
 
+mirror_worlds as (
+
+    select * from {{ ref('int_trade_mirror_worlds_assessed') }}
+
+),
+
+republics_reporting as (
+
+    -- republics that reported a world total for some flow and year of the range
+    select distinct republic_iso3
+    from trade_values
+    where basis = 'reported' and partner_iso3 = 'WLD'
+
+),
+
 grid as (
 
     select
@@ -64,7 +79,12 @@ joined as (
         partner.value_usd as partner_value_usd,
         world.value_usd as world_value_usd,
         coalesce(partner.is_imputed_zero, false) as partner_value_is_imputed_zero,
-        world.reporter_count as world_reporter_count,
+        -- for total: the count of the weaker flow, the one its usual count is compared with
+        coalesce(mirror_worlds.reporter_count, world.reporter_count) as world_reporter_count,
+        mirror_worlds.usual_reporter_count as world_usual_reporter_count,
+        mirror_worlds.is_complete as world_is_complete,
+        mirror_worlds.reporter_count_text as world_reporter_count_text,
+        republics_reporting.republic_iso3 is not null as republic_ever_reported,
         chosen.preferred_basis,
         list_sort(list_distinct(flatten(list_filter(
             [partner.landing_ids, world.landing_ids], x -> x is not null
@@ -91,6 +111,35 @@ joined as (
         and chosen.year = grid.year
         and chosen.flow = grid.flow
         and chosen.partner_iso3 = grid.partner_iso3
+    left join mirror_worlds
+        on grid.basis = 'mirror'
+        and mirror_worlds.republic_iso3 = grid.republic_iso3
+        and mirror_worlds.year = grid.year
+        and mirror_worlds.flow = grid.flow
+    left join republics_reporting
+        on republics_reporting.republic_iso3 = grid.republic_iso3
+
+),
+
+statused as (
+
+    select
+        *,
+        case
+            when partner_value_usd is null and world_value_usd is null
+                then case
+                    -- nothing is coming on the reported basis from a republic that never reports
+                    when is_release_lag and (basis = 'mirror' or republic_ever_reported)
+                        then 'not_yet_released'
+                    else 'no_data'
+                end
+            when world_value_usd is null then 'no_world_value'
+            when basis = 'mirror' and not coalesce(world_is_complete, false) then 'world_incomplete'
+            when world_value_usd <= 0 then 'world_not_positive'
+            when partner_value_usd is null then 'partner_missing'
+            else 'ok'
+        end as row_status
+    from joined
 
 ),
 
@@ -106,26 +155,17 @@ final as (
         basis,
         partner_value_usd,
         world_value_usd,
-        case
-            when world_value_usd > 0 and partner_value_usd is not null
-                then partner_value_usd / world_value_usd
-        end as share,
+        case when row_status = 'ok' then partner_value_usd / world_value_usd end as share,
         partner_value_is_imputed_zero,
         world_reporter_count,
+        world_usual_reporter_count,
         coalesce(basis = preferred_basis, false) as is_preferred,
         case flow
             when 'export' then 'FOB'
             when 'import' then 'CIF'
             else 'exports FOB + imports CIF'
         end as valuation,
-        case
-            when partner_value_usd is null and world_value_usd is null
-                then case when is_release_lag then 'not_yet_released' else 'no_data' end
-            when world_value_usd is null then 'no_world_value'
-            when world_value_usd <= 0 then 'world_not_positive'
-            when partner_value_usd is null then 'partner_missing'
-            else 'ok'
-        end as row_status,
+        row_status,
         nullif(concat_ws('; ',
             case when partner_value_is_imputed_zero then
                 'the republic reported its world total but no ' || partner_short_name
@@ -141,9 +181,17 @@ final as (
                         || ') + imports (partners'' exports x ' || {{ var('cif_fob_factor') }} || ')'
                 end
             end,
-            case when basis = 'mirror' and is_release_lag and world_value_usd is not null then
-                'year inside the release window: the partner-side world total may lack partners that '
-                || 'have not reported yet (' || world_reporter_count || ' reporters so far)'
+            case when row_status = 'world_incomplete' then
+                'partner-side world total incomplete: ' || world_reporter_count_text
+                || ' (complete from ' || printf('%g', cast({{ var('mirror_min_reporter_ratio') }} * 100 as double)) || '% of it)'
+                || '; share not computed and the row is not preferred'
+            end,
+            case when basis = 'mirror' and is_release_lag and world_is_complete then
+                'year inside the release window: ' || world_reporter_count_text
+                || ', enough to count as complete, but late partners may still add to the world total'
+            end,
+            case when row_status = 'partner_missing' then
+                partner_short_name || ' declared no trade with the republic for this flow (no partner-side row): share not computed'
             end,
             case when basis = preferred_basis and basis = 'mirror' then
                 case
@@ -153,13 +201,13 @@ final as (
                 end
             end,
             case when basis = preferred_basis and basis = 'reported' and world_value_usd is null then
-                'preferred because no partner-side value exists; the republic reported no world total'
+                'preferred because no usable partner-side value exists; the republic reported no world total'
             end
         ), '') as notes,
         is_release_lag,
         vintage,
         landing_ids
-    from joined
+    from statused
 
 )
 

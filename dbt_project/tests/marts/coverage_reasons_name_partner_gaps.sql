@@ -1,0 +1,49 @@
+{#-
+    Partner gaps must not pass silently: where a partner cell lacks a value although the world
+    total is there - an FDI cell that is confidential or missing (fdi_shares.value_status), or a
+    preferred trade row whose partner declared nothing (trade_shares_preferred.row_status
+    'partner_missing') - the coverage reason of that republic-year-measure names the partner and
+    the gap.
+-#}
+with
+
+partners as (
+
+    select partner_iso3, short_name from {{ ref('partners') }}
+
+),
+
+gaps as (
+
+    select
+        fdi.republic_iso3,
+        fdi.year,
+        'fdi_inward' as measure,
+        partners.short_name || '''s cell is '
+        || case fdi.value_status when 'confidential' then 'confidential' else 'missing' end
+            as expected_phrase
+    from {{ ref('fdi_shares') }} as fdi
+    inner join partners on partners.partner_iso3 = fdi.partner_iso3
+    where fdi.value_status in ('confidential', 'partner_missing')
+
+    union all
+
+    select
+        trade.republic_iso3,
+        trade.year,
+        trade.flow as measure,
+        partners.short_name || ' declared no trade with the republic' as expected_phrase
+    from {{ ref('trade_shares_preferred') }} as trade
+    inner join partners on partners.partner_iso3 = trade.partner_iso3
+    where trade.row_status = 'partner_missing'
+
+)
+
+select gaps.*, coverage.status, coverage.reason
+from gaps
+left join {{ ref('coverage') }} as coverage
+    on coverage.republic_iso3 = gaps.republic_iso3
+    and coverage.year = gaps.year
+    and coverage.measure = gaps.measure
+where coverage.reason is null
+   or strpos(coverage.reason, gaps.expected_phrase) = 0
