@@ -8,21 +8,14 @@ from eurasia import demo
 from eurasia.settings import Settings, SettingsError, load_settings
 from eurasia.warehouse import connect_read_only
 
-# For each republic, the latest year in which both shares are known on a measure. Inside the
-# release window a partner-side (mirror) value is skipped: until every partner has reported, its
-# world total lacks them and overstates whoever reports early.
+# For each republic, the latest year in which both shares are known on a measure. The marts
+# already leave out partner-side values whose world total is still incomplete (release window).
 CHINA_VS_RUSSIA_LATEST = """
-with candidates as (
-    select c.*
-    from marts.china_vs_russia c
-    join marts.coverage v using (republic_iso3, year, measure)
-    where c.measure in ('total', 'fdi_inward')
-      and c.china_share is not null
-      and (c.russia_share is not null or c.republic_iso3 = 'RUS')
-      and not (v.is_release_lag and c.basis in ('mirror', 'mixed'))
-)
 select republic_iso3, measure, year, china_share, russia_share, leader, first_year_china_led, basis
-from candidates
+from marts.china_vs_russia
+where measure in ('total', 'fdi_inward')
+  and china_share is not null
+  and (russia_share is not null or republic_iso3 = 'RUS')
 qualify year = max(year) over (partition by republic_iso3, measure)
 order by republic_iso3, measure desc
 """
@@ -52,7 +45,13 @@ def claim_lines(con) -> list[str]:
     rows = con.execute(
         "select summary from marts.china_growth_summary order by measure, partner_iso3"
     ).fetchall()
-    return ["Has China's (and Russia's) trade and investment risen?"] + [f"  {r[0]}" for r in rows]
+    # Each sentence ends with the same "(span rule)": show it once, below the sentences.
+    sentences = [r[0].split(" (", 1) for r in rows]
+    lines = ["Has China's (and Russia's) trade and investment risen?"]
+    lines += [f"  {parts[0]}" for parts in sentences]
+    rules = {parts[1].rstrip(")") for parts in sentences if len(parts) == 2}
+    lines += [f"  ({rule})" for rule in sorted(rules)]
+    return lines
 
 
 def coverage_lines(con) -> list[str]:
