@@ -35,10 +35,11 @@ help:
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# uv installs the lock in seconds; plain pip is the fallback if uv cannot be had.
-	@if $(BIN)/python -m pip install -q "uv==$(UV_VERSION)" 2>/dev/null; then \
+	@if $(BIN)/python -m pip install -q "uv==$(UV_VERSION)" 2>/dev/null && \
 		$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock && \
-		$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e . ; \
+		$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e . ; then :; \
 	else \
+		echo "uv unavailable; installing with pip (about a minute)"; \
 		$(BIN)/python -m pip install -q -r requirements.lock && \
 		$(BIN)/python -m pip install -q --no-deps -e . ; \
 	fi
