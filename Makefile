@@ -83,4 +83,5 @@ airflow-ui: $(AIRFLOW_DB)
 	$(BIN)/airflow standalone
 
 clean:
-	rm -rf $(AIRFLOW_HOME) warehouse/*.duckdb warehouse/*.lock warehouse/raw dbt_project/target dbt_project/logs
+	@# Everything runs made: Airflow state, warehouses (demo and live) with their raw zones.
+	rm -rf $(AIRFLOW_HOME) warehouse/* dbt_project/target dbt_project/logs

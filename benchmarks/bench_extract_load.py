@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eurasia import pipeline  # noqa: E402
-from eurasia.settings import DEFAULT_YEARS  # noqa: E402
+from eurasia.settings import default_years  # noqa: E402
 
 STEPS = (
     "extract reporter",
@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="how many times (default 5)")
     parser.add_argument(
-        "--years", default=DEFAULT_YEARS, help=f"EURASIA_YEARS to extract (default {DEFAULT_YEARS})"
+        "--years",
+        default=default_years(),
+        help=f"EURASIA_YEARS to extract (default {default_years()})",
     )
     parser.add_argument("--verbose", action="store_true", help="show the pipeline's log")
     options = parser.parse_args(argv)

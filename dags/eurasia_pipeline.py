@@ -9,10 +9,15 @@ max_active_runs=1 keeps a second DAG run from starting beside them.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
+
+# Settings is standard-library only, so importing it keeps parsing light; an invalid value makes
+# this file fail to import with a message naming the variable (`make run` checks them earlier).
+from eurasia.settings import load_settings
+
+SETTINGS = load_settings()
 
 YEARS_PATTERN = r"^\s*\d{4}\s*(-\s*\d{4}\s*)?$"
 
@@ -26,21 +31,23 @@ YEARS_PATTERN = r"^\s*\d{4}\s*(-\s*\d{4}\s*)?$"
     max_active_runs=1,
     default_args={
         # `make run` sets 0 so a one-shot run fails fast; scheduled runs retry.
-        "retries": int(os.environ.get("EURASIA_TASK_RETRIES", "2")),
+        "retries": SETTINGS.task_retries,
         "retry_delay": timedelta(minutes=10),
         "retry_exponential_backoff": True,
     },
     params={
         "years": Param(
-            os.environ.get("EURASIA_YEARS", "2000-2025"),
+            str(SETTINGS.years),
             type="string",
             pattern=YEARS_PATTERN,
-            description="Year range FIRST-LAST (default from EURASIA_YEARS)",
+            description="Year range FIRST-LAST (default: EURASIA_YEARS, else 2000 to last year)",
         )
     },
     tags=["eurasia", "comtrade", "imf"],
 )
 def eurasia_pipeline():
+    # The two Comtrade pulls run one after the other: in parallel they would double the pace
+    # the API is asked at. The IMF pull goes alongside.
     @task
     def extract_comtrade_reporter_side(params=None) -> str:
         from eurasia.pipeline import extract_comtrade
@@ -83,11 +90,9 @@ def eurasia_pipeline():
 
         return summarise(params["years"])
 
-    runs = [
-        extract_comtrade_reporter_side(),
-        extract_comtrade_partner_side(),
-        extract_imf_direct_investment(),
-    ]
+    reporter_side, partner_side = extract_comtrade_reporter_side(), extract_comtrade_partner_side()
+    reporter_side >> partner_side
+    runs = [reporter_side, partner_side, extract_imf_direct_investment()]
     print_summary(publish_warehouse(dbt_build_marts(load_raw_tables(runs))))
 
 

@@ -21,6 +21,14 @@ import requests
 
 log = logging.getLogger(__name__)
 
+# Failures that another attempt may not meet: the connection could not be made, broke off
+# mid-answer, or timed out. (TLS errors are a ConnectionError too, but they are not transient.)
+TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 RETRY_AFTER_IN_BODY = re.compile(r"[Tt]ry again in (\d+(?:\.\d+)?) seconds?")
 
 
@@ -135,8 +143,18 @@ class PoliteGetter:
             self.calls_made += 1
             backoff = self.backoff_seconds * 2 ** (attempt - 1)
             try:
-                response = self._session.get(url, headers=headers, timeout=self.timeout_seconds)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                # Redirects are not followed: requests would carry the key header to whatever
+                # host a redirect names, and the landed URL would not be the one that answered.
+                response = self._session.get(
+                    url, headers=headers, timeout=self.timeout_seconds, allow_redirects=False
+                )
+            except requests.exceptions.SSLError as exc:
+                raise ApiError(
+                    f"{self.source}: TLS failed for {self.redact(url)} "
+                    f"({self.redact(str(exc))[:200]}). This is not transient: check the base URL "
+                    "and the machine's CA certificates."
+                ) from None
+            except TRANSIENT_ERRORS as exc:
                 last_problem = f"{type(exc).__name__} ({self.redact(str(exc))[:200]})"
                 if attempt < self.max_attempts:
                     self._wait(backoff, last_problem)
@@ -155,12 +173,26 @@ class PoliteGetter:
             if status == 429:
                 wait = retry_after_seconds(response)
                 last_problem = f"HTTP 429 rate limited: {snippet}"
+                if wait is not None and wait > self.max_wait_seconds:
+                    # A quota exhausted for hours: retrying within this run cannot succeed.
+                    raise ApiError(
+                        f"{self.source} is rate limiting for {wait:.0f} s ({snippet}), longer "
+                        f"than this run waits ({self.max_wait_seconds:.0f} s). The quota is "
+                        "probably used up; run again after it resets. Nothing was loaded."
+                    )
                 if attempt < self.max_attempts:
                     wait = backoff if wait is None else wait
                     self.seconds_waited_for_rate_limits += min(wait, self.max_wait_seconds)
                     self._wait(wait, "rate limited (HTTP 429)")
                 continue
-            if status >= 500:
+            if 300 <= status < 400:
+                raise ApiError(
+                    f"{self.source} redirected {self.redact(url)} (HTTP {status}) to "
+                    f"{self.redact(response.headers.get('Location', '?'))}. Redirects are not "
+                    "followed, so that the key is never sent elsewhere: set the base URL to the "
+                    "address the API now answers at."
+                )
+            if status >= 500 or status == 408:
                 last_problem = f"HTTP {status}: {snippet}"
                 if attempt < self.max_attempts:
                     self._wait(backoff, f"server error HTTP {status}")

@@ -236,68 +236,102 @@ def _count_run(con, source: str) -> int:
     ).fetchone()[0]
 
 
-def load_run(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -> LoadResult:
-    """Load one completed extraction run; replaces that dataset's rows for the run's years."""
-    manifest = read_manifest(run_folder)
-    source, dataset, years = manifest["source"], manifest["dataset"], manifest["years"]
+def load_runs(
+    con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folders: list[Path]
+) -> list[LoadResult]:
+    """Load several runs in one transaction: all of them, or (on any failure) none."""
     create_raw_tables(con)
     con.execute("BEGIN TRANSACTION")
     try:
-        bodies = _stage_landings(con, raw_zone, run_folder, manifest)
-        if source == "comtrade":
-            table, year_column, year_cast = "raw.comtrade_records", '"refYear"', "INTEGER"
-        elif source == "imf_dip":
-            table, year_column, year_cast = "raw.imf_dip_observations", '"TIME_PERIOD"', "VARCHAR"
-        else:
-            raise ValueError(f"unknown source {source!r} in {run_folder}")
-        years_sql = _sql_list(years) if year_cast == "VARCHAR" else f"{sorted(years)}"
-        # Rows of the same landings go too (loading a run again), even if a record's year
-        # is outside the run's years, so that reloading can never duplicate a row. A DELETE
-        # answers with the number of rows deleted (RETURNING would materialise every row).
-        replaced = con.execute(
-            f"DELETE FROM {table} WHERE (dataset = ? AND {year_column} IN "
-            f"(SELECT unnest({years_sql}::{year_cast}[]))) "
-            "OR landing_id IN (SELECT landing_id FROM run_landings)",
-            [dataset],
-        ).fetchone()[0]
-        # Landings whose years this run replaces wholly no longer back any row: drop them from
-        # the table (their files stay in the raw zone as history), and re-register this run's.
-        con.execute(
-            f"DELETE FROM raw.landings WHERE (source = ? AND dataset = ? "
-            f"AND list_has_all({sorted(years)}::INTEGER[], years)) "
-            "OR landing_id IN (SELECT landing_id FROM run_landings)",
-            [source, dataset],
-        )
-        con.execute("INSERT INTO raw.landings SELECT *, now() FROM run_landings")
-        insert = _insert_comtrade if source == "comtrade" else _insert_imf
-        loaded = insert(con, bodies, raw_zone)
-        expected = con.execute(
-            "SELECT coalesce(sum(record_count), 0) FROM run_landings WHERE record_count > 0"
-        ).fetchone()[0]
-        if loaded != expected:
-            # The rows read back must be the rows counted at extraction; anything else means
-            # a body was changed or misread, and nothing of the run is kept.
-            raise RuntimeError(
-                f"{run_folder}: read {loaded} rows from the bodies but the extraction counted "
-                f"{expected}; the raw zone was changed or misread. Nothing was loaded; "
-                "extract again."
-            )
+        results = [_load(con, raw_zone, folder) for folder in run_folders]
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    result = LoadResult(
+    for result in results:
+        _log(result)
+    return results
+
+
+def load_run(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -> LoadResult:
+    """Load one completed extraction run; replaces that dataset's rows for the run's years."""
+    return load_runs(con, raw_zone, [run_folder])[0]
+
+
+def _refuse_mixing_vintages(con, manifest: dict, run_folder: Path) -> None:
+    """Demo and live data must not meet in one warehouse: marts would mix them silently."""
+    incoming_is_demo = manifest["vintage"] != "live"
+    other = con.execute(
+        "SELECT any_value(vintage) FROM raw.landings WHERE (vintage = 'live') = ?",
+        [incoming_is_demo],
+    ).fetchone()[0]
+    if other is not None:
+        raise RuntimeError(
+            f"{run_folder} holds {'demo' if incoming_is_demo else 'live'} data (vintage "
+            f"{manifest['vintage']}) but this warehouse already holds vintage {other}. Demo and "
+            "live data are kept in separate warehouses (EURASIA_WAREHOUSE); point it at another "
+            "file, or remove this one to start afresh."
+        )
+
+
+def _load(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -> LoadResult:
+    """One run's part of the caller's transaction."""
+    manifest = read_manifest(run_folder)
+    source, dataset, years = manifest["source"], manifest["dataset"], manifest["years"]
+    _refuse_mixing_vintages(con, manifest, run_folder)
+    bodies = _stage_landings(con, raw_zone, run_folder, manifest)
+    if source == "comtrade":
+        table, year_column, year_cast = "raw.comtrade_records", '"refYear"', "INTEGER"
+    elif source == "imf_dip":
+        table, year_column, year_cast = "raw.imf_dip_observations", '"TIME_PERIOD"', "VARCHAR"
+    else:
+        raise ValueError(f"unknown source {source!r} in {run_folder}")
+    years_sql = _sql_list(years) if year_cast == "VARCHAR" else f"{sorted(years)}"
+    # Rows of the same landings go too (loading a run again), even if a record's year
+    # is outside the run's years, so that reloading can never duplicate a row. A DELETE
+    # answers with the number of rows deleted (RETURNING would materialise every row).
+    replaced = con.execute(
+        f"DELETE FROM {table} WHERE (dataset = ? AND {year_column} IN "
+        f"(SELECT unnest({years_sql}::{year_cast}[]))) "
+        "OR landing_id IN (SELECT landing_id FROM run_landings)",
+        [dataset],
+    ).fetchone()[0]
+    # Landings whose years this run replaces wholly no longer back any row: drop them from
+    # the table (their files stay in the raw zone as history), and re-register this run's.
+    con.execute(
+        f"DELETE FROM raw.landings WHERE (source = ? AND dataset = ? "
+        f"AND list_has_all({sorted(years)}::INTEGER[], years)) "
+        "OR landing_id IN (SELECT landing_id FROM run_landings)",
+        [source, dataset],
+    )
+    con.execute("INSERT INTO raw.landings SELECT *, now() FROM run_landings")
+    insert = _insert_comtrade if source == "comtrade" else _insert_imf
+    loaded = insert(con, bodies, raw_zone)
+    expected = con.execute(
+        "SELECT coalesce(sum(record_count), 0) FROM run_landings WHERE record_count > 0"
+    ).fetchone()[0]
+    if loaded != expected:
+        # The rows read back must be the rows counted at extraction; anything else means
+        # a body was changed or misread, and nothing of the run is kept.
+        raise RuntimeError(
+            f"{run_folder}: read {loaded} rows from the bodies but the extraction counted "
+            f"{expected}; the raw zone was changed or misread. Nothing was loaded; "
+            "extract again."
+        )
+    return LoadResult(
         source, dataset, manifest["run_id"], years, len(manifest["landings"]), loaded, replaced
     )
+
+
+def _log(result: LoadResult) -> None:
     log.info(
         "loaded %s/%s run %s: %d landings, %d rows (replaced %d rows of years %s-%s)",
-        source,
-        dataset,
+        result.source,
+        result.dataset,
         result.run_id,
         result.landings,
-        loaded,
-        replaced,
-        min(years) if years else "-",
-        max(years) if years else "-",
+        result.rows_loaded,
+        result.rows_replaced,
+        min(result.years) if result.years else "-",
+        max(result.years) if result.years else "-",
     )
-    return result

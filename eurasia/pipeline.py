@@ -34,7 +34,20 @@ def settings_for_run(years: str | None = None) -> Settings:
         env["EURASIA_YEARS"] = years
     if env.get("EURASIA_SOURCE") == "live":
         env.update(_keys_from_airflow_connections(env))
-    return load_settings(env)
+    settings = load_settings(env)
+    _mask_in_airflow_logs(settings.comtrade_api_key, settings.imf_api_key)
+    return settings
+
+
+def _mask_in_airflow_logs(*secrets: str | None) -> None:
+    """Airflow masks Connection passwords in task logs by itself, but not environment values."""
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:
+        return
+    for secret in secrets:
+        if secret:
+            mask_secret(secret)
 
 
 def _keys_from_airflow_connections(env: dict[str, str]) -> dict[str, str]:
@@ -101,16 +114,14 @@ def extract_fdi(years: str | None = None) -> str:
 
 
 def load_runs(run_folders: list[str], years: str | None = None) -> list[dict]:
-    """Load completed extraction runs, all in one writer session."""
-    from eurasia.loader import load_run
+    """Load completed extraction runs in one transaction: all of them or none."""
+    from eurasia.loader import load_runs as load_all
     from eurasia.warehouse import connect_for_writing
 
     settings = settings_for_run(years)
-    results = []
     with connect_for_writing(settings.warehouse_path, settings.lock_path) as con:
-        for folder in run_folders:
-            results.append(dataclasses.asdict(load_run(con, settings.raw_zone, Path(folder))))
-    return results
+        results = load_all(con, settings.raw_zone, [Path(folder) for folder in run_folders])
+    return [dataclasses.asdict(result) for result in results]
 
 
 def build_marts(years: str | None = None) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from eurasia.settings import Settings
@@ -24,8 +25,8 @@ log = logging.getLogger(__name__)
 def publish(settings: Settings) -> Path:
     target = settings.published_path
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(target.name + ".tmp")
-    # Hold the writer lock while copying, so no load or dbt build changes the file mid-copy.
+    # Hold the writer lock from CHECKPOINT to rename, so no load, dbt build or other publication
+    # changes either file in between; a unique temporary name keeps leftovers from colliding.
     with connect_for_writing(settings.warehouse_path, settings.lock_path) as con:
         con.execute("CHECKPOINT")
         tables = con.execute(
@@ -35,7 +36,16 @@ def publish(settings: Settings) -> Path:
             raise RuntimeError(
                 f"{settings.warehouse_path} has no marts to publish; run the whole pipeline first"
             )
-        shutil.copyfile(settings.warehouse_path, staging)
-    os.replace(staging, target)
+        handle, staging = tempfile.mkstemp(prefix=target.name + ".", dir=target.parent)
+        try:
+            with os.fdopen(handle, "wb") as out, open(settings.warehouse_path, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())  # the copy is on disk before its name is
+            os.chmod(staging, 0o644)
+            os.replace(staging, target)
+        except BaseException:
+            Path(staging).unlink(missing_ok=True)
+            raise
     log.info("published %d mart tables to %s (open it read-only)", tables, target)
     return target

@@ -42,7 +42,7 @@ class LandingRecord:
     source: str  # 'comtrade' | 'imf_dip'
     dataset: str  # e.g. 'reporter', 'mirror', 'dip'
     run_id: str
-    vintage: str  # 'demo-snapshot-...' for the bundled synthetic data, 'live' for the APIs
+    vintage: str  # eurasia.demo.VINTAGE ('demo-...') for the synthetic snapshot, 'live' for APIs
     url: str  # the URL as sent, never containing a secret
     params: dict
     requested_at: str  # ISO 8601 UTC

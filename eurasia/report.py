@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 from eurasia import demo
@@ -68,14 +69,15 @@ def coverage_lines(con) -> list[str]:
 
 def provenance_lines(con) -> tuple[list[str], bool]:
     rows = con.execute(
-        "select source, vintage, count(*), sum(record_count), max(requested_at) "
-        "from raw.landings group by all order by 1, 2"
+        "select source, vintage, regexp_extract(url, '^([a-z]+://[^/?]+)', 1) as host, "
+        "count(*), sum(record_count), max(requested_at) "
+        "from raw.landings group by all order by 1, 2, 3"
     ).fetchall()
-    is_demo = any(str(v).startswith("demo") for _, v, *_ in rows)
+    is_demo = any(str(vintage).startswith("demo") for _, vintage, *_ in rows)
     lines = ["Raw landings loaded:"] + [
-        f"  {src:9} vintage={vintage:18} responses={n:<5} records={recs or 0:<7} "
-        f"latest={ts:%Y-%m-%d %H:%M}Z"
-        for src, vintage, n, recs, ts in rows
+        f"  {src:9} vintage={vintage:18} from {host or '?':27} responses={n:<4} "
+        f"records={recs or 0:<6} latest={ts.astimezone(dt.UTC):%Y-%m-%d %H:%M}Z"
+        for src, vintage, host, n, recs, ts in rows
     ]
     return lines, is_demo
 

@@ -19,11 +19,22 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_COMTRADE_BASE_URL = "https://comtradeapi.un.org"
 DEFAULT_IMF_SDMX_BASE_URL = "https://api.imf.org/external/sdmx/2.1"
-DEFAULT_YEARS = "2000-2025"
-DEFAULT_WAREHOUSE = "warehouse/eurasia.duckdb"
+FIRST_DEFAULT_YEAR = 2000
+# Demo and live data never share a file: a demo run must not replace real marts, nor the reverse.
+DEFAULT_WAREHOUSES = {
+    "snapshot": "warehouse/demo/eurasia.duckdb",
+    "live": "warehouse/live/eurasia.duckdb",
+}
+DEFAULT_TASK_RETRIES = 2
 SOURCES = ("snapshot", "live")
 # Comtrade's annual series start in 1962; nothing later than the current year can exist.
 FIRST_POSSIBLE_YEAR = 1962
+
+
+def default_years(today: dt.date | None = None) -> str:
+    """2000 to last year: annual data for the current year cannot exist yet."""
+    today = today or dt.date.today()
+    return f"{FIRST_DEFAULT_YEAR}-{today.year - 1}"
 
 
 class SettingsError(ValueError):
@@ -58,6 +69,7 @@ class Settings:
     comtrade_api_key: str | None = field(default=None, repr=False)
     imf_api_key: str | None = field(default=None, repr=False)
     request_interval_seconds: float | None = None
+    task_retries: int = DEFAULT_TASK_RETRIES
 
     @property
     def comtrade_keyed(self) -> bool:
@@ -122,12 +134,29 @@ def _base_url(name: str, value: str) -> str:
     return value.rstrip("/")
 
 
-def _api_key(name: str, value: str | None) -> str | None:
+def _api_key(name: str, value: str | None, base_url: str) -> str | None:
     if value is None or value == "":
         return None
-    if any(ch.isspace() for ch in value) or not value.isprintable():
-        raise SettingsError(f"{name} contains spaces or control characters; paste the key alone")
+    if not value.isascii() or not value.isprintable() or any(ch.isspace() for ch in value):
+        raise SettingsError(
+            f"{name} must be printable ASCII without spaces (HTTP headers carry nothing else); "
+            "paste the key alone"
+        )
+    parts = urlsplit(base_url)
+    if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SettingsError(
+            f"{name} is set but the API base URL is not https: the key would travel unencrypted. "
+            "Use an https:// base URL."
+        )
     return value
+
+
+def _task_retries(value: str | None) -> int:
+    if value in (None, ""):
+        return DEFAULT_TASK_RETRIES
+    if not value.isdigit() or int(value) > 10:
+        raise SettingsError(f"EURASIA_TASK_RETRIES={value!r} must be a whole number from 0 to 10")
+    return int(value)
 
 
 def _interval(value: str | None) -> float | None:
@@ -152,7 +181,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"EURASIA_SOURCE={source!r} must be 'snapshot' (bundled demo data) or 'live' (the APIs)"
         )
-    warehouse = Path(env.get("EURASIA_WAREHOUSE") or DEFAULT_WAREHOUSE)
+    warehouse = Path(env.get("EURASIA_WAREHOUSE") or DEFAULT_WAREHOUSES[source])
     if not warehouse.is_absolute():
         warehouse = PROJECT_ROOT / warehouse
     if warehouse.suffix != ".duckdb":
@@ -172,19 +201,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             f"EURASIA_PUBLISHED={str(published)!r} should name a DuckDB file ending in .duckdb, "
             "other than EURASIA_WAREHOUSE"
         )
+    comtrade_base_url = _base_url(
+        "COMTRADE_BASE_URL", env.get("COMTRADE_BASE_URL") or DEFAULT_COMTRADE_BASE_URL
+    )
+    imf_base_url = _base_url(
+        "IMF_SDMX_BASE_URL", env.get("IMF_SDMX_BASE_URL") or DEFAULT_IMF_SDMX_BASE_URL
+    )
     return Settings(
         source=source,
-        years=parse_years(env.get("EURASIA_YEARS") or DEFAULT_YEARS),
+        years=parse_years(env.get("EURASIA_YEARS") or default_years()),
         warehouse_path=warehouse,
         raw_zone=raw_zone,
         published_path=published,
-        comtrade_base_url=_base_url(
-            "COMTRADE_BASE_URL", env.get("COMTRADE_BASE_URL") or DEFAULT_COMTRADE_BASE_URL
+        comtrade_base_url=comtrade_base_url,
+        imf_base_url=imf_base_url,
+        comtrade_api_key=_api_key(
+            "COMTRADE_API_KEY", env.get("COMTRADE_API_KEY"), comtrade_base_url
         ),
-        imf_base_url=_base_url(
-            "IMF_SDMX_BASE_URL", env.get("IMF_SDMX_BASE_URL") or DEFAULT_IMF_SDMX_BASE_URL
-        ),
-        comtrade_api_key=_api_key("COMTRADE_API_KEY", env.get("COMTRADE_API_KEY")),
-        imf_api_key=_api_key("IMF_API_KEY", env.get("IMF_API_KEY")),
+        imf_api_key=_api_key("IMF_API_KEY", env.get("IMF_API_KEY"), imf_base_url),
         request_interval_seconds=_interval(env.get("EURASIA_REQUEST_INTERVAL")),
+        task_retries=_task_retries(env.get("EURASIA_TASK_RETRIES")),
     )

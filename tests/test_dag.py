@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from eurasia.settings import default_years
+
 ROOT = Path(__file__).resolve().parent.parent
 DAG_FILE = ROOT / "dags" / "eurasia_pipeline.py"
 EXTRACTS = {
@@ -39,12 +41,16 @@ def test_pipeline_wiring(dagbag):
         "print_summary",
     }
     assert dag.get_task("load_raw_tables").upstream_task_ids == EXTRACTS
+    # The two Comtrade pulls share one API's pace, so they run one after the other.
+    assert dag.get_task("extract_comtrade_partner_side").upstream_task_ids == {
+        "extract_comtrade_reporter_side"
+    }
     assert dag.get_task("dbt_build_marts").upstream_task_ids == {"load_raw_tables"}
     assert dag.get_task("publish_warehouse").upstream_task_ids == {"dbt_build_marts"}
     assert dag.get_task("print_summary").upstream_task_ids == {"publish_warehouse"}
-    # Extracts only write files, so they may run side by side; the two DuckDB writers are a
-    # chain, and one DAG run at a time keeps a second run's writers away.
-    for task_id in EXTRACTS:
+    # Extracts only write files, so the IMF pull runs beside Comtrade's; the DuckDB writers are
+    # a chain, and one DAG run at a time keeps a second run's writers away.
+    for task_id in EXTRACTS - {"extract_comtrade_partner_side"}:
         assert dag.get_task(task_id).upstream_task_ids == set()
     assert dag.max_active_runs == 1
 
@@ -54,9 +60,9 @@ def test_schedule_retries_and_years_param(dagbag):
     assert dag.schedule == "@monthly"
     assert dag.timetable.expression == "0 0 1 * *"
     assert dag.catchup is False
-    assert dag.params["years"] == os.environ.get("EURASIA_YEARS", "2000-2025")
+    assert dag.params["years"] == os.environ.get("EURASIA_YEARS") or default_years()
     for task in dag.tasks:
-        assert task.retries == int(os.environ.get("EURASIA_TASK_RETRIES", "2"))
+        assert task.retries == int(os.environ.get("EURASIA_TASK_RETRIES") or 2)
 
 
 def test_years_param_rejects_malformed_values(dagbag):
@@ -83,3 +89,15 @@ def test_dag_import_does_not_load_heavy_modules():
         env=os.environ,
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_bad_setting_fails_the_dag_import_with_the_variable_named(tmp_path):
+    env = {**os.environ, "EURASIA_TASK_RETRIES": "lots"}
+    out = subprocess.run(
+        [sys.executable, "-c", "import runpy, sys; runpy.run_path(sys.argv[1])", str(DAG_FILE)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert out.returncode != 0
+    assert "EURASIA_TASK_RETRIES='lots' must be a whole number" in out.stderr

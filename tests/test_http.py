@@ -37,7 +37,8 @@ class FakeSession:
         self.script = list(script)
         self.sent: list[tuple[str, dict]] = []
 
-    def get(self, url, headers=None, timeout=None):
+    def get(self, url, headers=None, timeout=None, allow_redirects=True):
+        assert allow_redirects is False  # a redirect could carry the key to another host
         self.sent.append((url, dict(headers or {})))
         item = self.script.pop(0)
         if isinstance(item, Exception):
@@ -129,15 +130,39 @@ def test_transient_failures_back_off_exponentially_then_give_up_with_advice():
     assert isinstance(raised.value, ApiError)  # callers may catch either
 
 
-def test_a_long_retry_after_is_capped_and_counted():
+def test_a_retry_after_longer_than_the_run_waits_stops_at_once():
     clock = Clock()
-    session = FakeSession(response(429, b"", {"Retry-After": "3600"}), response(200, b"ok"))
+    session = FakeSession(response(429, b"quota", {"Retry-After": "3600"}), response(200, b"ok"))
     polite = getter(session, clock, max_wait_seconds=300.0)
 
-    polite.get(URL)
+    with pytest.raises(ApiError, match="3600 s") as raised:
+        polite.get(URL)
 
-    assert clock.sleeps == [300.0]
-    assert polite.seconds_waited_for_rate_limits == 300.0
+    assert clock.sleeps == [] and len(session.sent) == 1
+    assert "quota is probably used up" in str(raised.value)
+
+
+def test_a_redirect_is_not_followed_and_stops_with_advice():
+    session = FakeSession(response(302, b"", {"Location": "http://elsewhere.example/x"}))
+    with pytest.raises(ApiError, match="redirected") as raised:
+        getter(session).get(URL)
+    assert "elsewhere.example" in str(raised.value)
+    assert SECRET not in str(raised.value)
+
+
+def test_an_answer_broken_off_midway_is_retried():
+    clock = Clock()
+    broken = requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead")
+    session = FakeSession(broken, response(200, b"ok"))
+    assert getter(session, clock).get(URL).body == b"ok"
+    assert len(session.sent) == 2 and clock.sleeps == [2.0]
+
+
+def test_tls_failure_is_not_retried():
+    session = FakeSession(requests.exceptions.SSLError("certificate verify failed"))
+    with pytest.raises(ApiError, match="TLS failed"):
+        getter(session).get(URL)
+    assert len(session.sent) == 1
 
 
 def test_429_without_any_hint_backs_off():

@@ -139,7 +139,8 @@ def test_progress_is_logged(tmp_path, server, caplog):
     with caplog.at_level(logging.INFO, logger="eurasia.imf"):
         run_extract(settings_for(tmp_path, server.url + "/imf"))
     assert "IMF DIP call 1/3" in caplog.text
-    assert "IMF DIP call 3/3: 3 rows landed" in caplog.text
+    total = sum(EXPECTED_ROWS)
+    assert f"IMF DIP call 3/3: 3 rows ({total} landed in all), 0 s waited" in caplog.text
 
 
 def test_429_waits_as_told_then_succeeds(tmp_path, server, engine):

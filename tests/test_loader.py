@@ -603,3 +603,47 @@ def test_the_manifest_is_what_makes_a_snapshot_run_loadable(snapshot_env, tmp_pa
             load_run(con, copy_root, target)
         (target / MANIFEST).write_bytes((source / MANIFEST).read_bytes())
         assert load_run(con, copy_root, target).rows_loaded == landed_counts(runs["dip"])
+
+
+def test_runs_loaded_together_are_loaded_all_or_none(con, raw_zone):
+    from eurasia.loader import load_runs
+
+    good = comtrade_run(raw_zone, "reporter", [2010], fixture_records(CHN_2010))
+    bad = comtrade_run(raw_zone, "mirror", [2010], fixture_records(CHN_2010))
+    corrupt(raw_zone, bad, 0, b"this is not gzip")
+
+    with pytest.raises(duckdb.Error):
+        load_runs(con, raw_zone, [good.folder, bad.folder])
+
+    assert counts(con) == {
+        "raw.landings": 0,
+        "raw.comtrade_records": 0,
+        "raw.imf_dip_observations": 0,
+    }
+    assert [r.rows_loaded for r in load_runs(con, raw_zone, [good.folder])] == [4]
+
+
+def test_demo_and_live_data_never_meet_in_one_warehouse(con, raw_zone):
+    def run_of(vintage: str) -> RawZoneRun:
+        run = RawZoneRun(raw_zone, "comtrade", "reporter", new_run_id(), vintage)
+        body = comtrade_body(fixture_records(CHN_2010))
+        run.land(
+            url="https://x.test/",
+            params={},
+            requested_at=REQUESTED_AT.timestamp(),
+            http_status=200,
+            content_type="application/json",
+            body=body,
+            extension="json",
+            record_count=4,
+            years=[2010],
+        )
+        run.complete([2010], {})
+        return run
+
+    load(con, raw_zone, run_of("live"))
+    before = everything(con)
+    with pytest.raises(RuntimeError, match="EURASIA_WAREHOUSE"):
+        load(con, raw_zone, run_of("demo-synthetic-v1"))
+    assert everything(con) == before
+    assert load(con, raw_zone, run_of("live")).rows_loaded == 4  # live on live is fine

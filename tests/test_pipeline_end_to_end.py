@@ -213,3 +213,20 @@ def assert_key_written_nowhere(key: str, folders: list[Path]) -> None:
             if path.suffix == ".gz":
                 data += gzip.decompress(data)
             assert needle not in data, f"API key found in {path}"
+            if path.suffix == ".duckdb":  # DuckDB compresses strings: ask it instead
+                assert not key_in_database(path, key), f"API key found in a table of {path}"
+
+
+def key_in_database(path: Path, key: str) -> bool:
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type in ('VARCHAR', 'JSON') or data_type like '%[]'"
+        ).fetchall()
+        return any(
+            con.execute(
+                f'select count(*) from "{schema}"."{table}" where "{column}"::varchar like ?',
+                [f"%{key}%"],
+            ).fetchone()[0]
+            for schema, table, column in columns
+        )

@@ -25,11 +25,15 @@ def test_defaults():
     settings = load_settings({})
 
     assert settings.source == "snapshot"
-    assert settings.years == YearRange(2000, 2025)
-    assert list(settings.years) == list(range(2000, 2026)) and len(settings.years) == 26
-    assert settings.warehouse_path == PROJECT_ROOT / "warehouse" / "eurasia.duckdb"
-    assert settings.raw_zone == PROJECT_ROOT / "warehouse" / "raw"
-    assert settings.lock_path == PROJECT_ROOT / "warehouse" / "eurasia.duckdb.lock"
+    last_year = dt.date.today().year - 1  # annual data for the current year cannot exist yet
+    assert settings.years == YearRange(2000, last_year)
+    assert list(settings.years) == list(range(2000, last_year + 1))
+    demo = PROJECT_ROOT / "warehouse" / "demo"
+    assert settings.warehouse_path == demo / "eurasia.duckdb"
+    assert settings.raw_zone == demo / "raw"
+    assert settings.published_path == demo / "published" / "eurasia.duckdb"
+    assert settings.lock_path == demo / "eurasia.duckdb.lock"
+    assert settings.task_retries == 2
     assert settings.comtrade_base_url == DEFAULT_COMTRADE_BASE_URL == "https://comtradeapi.un.org"
     assert settings.imf_base_url == DEFAULT_IMF_SDMX_BASE_URL
     assert settings.comtrade_api_key is None and settings.imf_api_key is None
@@ -129,7 +133,10 @@ def test_raw_zone_defaults_to_next_to_the_warehouse(tmp_path):
         ("IMF_SDMX_BASE_URL", "https://host/?subscription-key=abc123", "IMF_API_KEY"),
         ("COMTRADE_API_KEY", "abc def", "spaces"),
         ("COMTRADE_API_KEY", "abc\tdef", "spaces"),
-        ("IMF_API_KEY", "abc\x07def", "control characters"),
+        ("IMF_API_KEY", "abc\x07def", "printable ASCII"),
+        ("COMTRADE_API_KEY", "ключ€", "printable ASCII"),
+        ("EURASIA_TASK_RETRIES", "lots", "whole number"),
+        ("EURASIA_TASK_RETRIES", "99", "whole number"),
         ("EURASIA_REQUEST_INTERVAL", "abc", "number of seconds"),
         ("EURASIA_REQUEST_INTERVAL", "-1", "number of seconds"),
         ("EURASIA_REQUEST_INTERVAL", "601", "from 0 to 600"),
@@ -194,3 +201,15 @@ def test_published_copy_defaults_beside_the_warehouse_and_must_differ_from_it(tm
     for bad in (str(warehouse), str(tmp_path / "out.db")):
         with pytest.raises(SettingsError, match="EURASIA_PUBLISHED"):
             load_settings({"EURASIA_WAREHOUSE": str(warehouse), "EURASIA_PUBLISHED": bad})
+
+
+def test_live_data_default_to_their_own_warehouse():
+    settings = load_settings({"EURASIA_SOURCE": "live"})
+    assert settings.warehouse_path == PROJECT_ROOT / "warehouse" / "live" / "eurasia.duckdb"
+
+
+def test_a_key_is_refused_for_a_plain_http_api_except_on_this_machine():
+    with pytest.raises(SettingsError, match="not https"):
+        load_settings({"COMTRADE_BASE_URL": "http://comtrade.example", "COMTRADE_API_KEY": "k1"})
+    local = load_settings({"COMTRADE_BASE_URL": "http://127.0.0.1:8765", "COMTRADE_API_KEY": "k1"})
+    assert local.comtrade_api_key == "k1"

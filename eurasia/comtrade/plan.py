@@ -10,7 +10,7 @@ bound was wrong.
 Two pulls:
 
 - reporter side: the 15 republics report their trade with World, China and Russia.
-  90 records per year; keyed: 3 requests for 26 years; preview: 6 requests of 5 years each.
+  90 records per year; keyed: 3 requests for 26 years; preview: 6 requests of 4-5 years each.
 - mirror side: every reporter (reporterCode omitted) reports its trade with each republic. Only
   reporter codes in use in the range can answer: 226 for 2000-2025 in UN Comtrade's reference
   list (groups included), so 226 x 15 x 2 = 6,780 records per year; keyed: 3 requests for 26

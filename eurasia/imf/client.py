@@ -115,7 +115,14 @@ def extract(
             log.info("IMF DIP call %d/%d: %s", i, len(plan), ", ".join(request.countries))
             count = _fetch_and_land(request, settings, getter, run)
             rows_landed += count
-            log.info("IMF DIP call %d/%d: %d rows landed", i, len(plan), count)
+            log.info(
+                "IMF DIP call %d/%d: %d rows (%d landed in all), %.0f s waited for rate limits",
+                i,
+                len(plan),
+                count,
+                rows_landed,
+                getter.seconds_waited_for_rate_limits,
+            )
     finally:
         if session is None:  # a caller's session is the caller's to close
             getter.close()
