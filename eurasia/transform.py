@@ -43,6 +43,12 @@ def dbt_build(settings: Settings, extra_args: list[str] | None = None) -> BuildR
         str(DBT_PROJECT_DIR),
         "--vars",
         json.dumps(dbt_vars(settings)),
+        # dbt's artefacts and logs beside the warehouse they describe, so that builds of
+        # different warehouses (demo, live, a test's) never share a target folder.
+        "--target-path",
+        str(settings.warehouse_path.parent / "dbt" / "target"),
+        "--log-path",
+        str(settings.warehouse_path.parent / "dbt" / "logs"),
         # Seeds otherwise keep the columns of their first load, so a seed that gains a column
         # would fail; every model is a view or a full table anyway, so this costs nothing.
         "--full-refresh",
@@ -76,7 +82,10 @@ def dbt_build(settings: Settings, extra_args: list[str] | None = None) -> BuildR
     if failed or not outcome.success:
         raise DbtBuildError(
             "dbt build failed; the marts were not all rebuilt:\n  "
-            + "\n  ".join(failed or ["(see the dbt log in dbt_project/logs)"])
+            + "\n  ".join(
+                failed
+                or [f"(see the dbt log in {settings.warehouse_path.parent / 'dbt' / 'logs'})"]
+            )
         )
     log.info("dbt build: %d nodes ok, %d warnings", succeeded, len(warned))
     return BuildResult(succeeded, warned, failed)
