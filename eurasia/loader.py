@@ -274,12 +274,30 @@ def _refuse_mixing_vintages(con, manifest: dict, run_folder: Path) -> None:
         )
 
 
+def _refuse_older_run(con, manifest: dict, run_folder: Path) -> None:
+    """Loading an extraction older than one already loaded for the same years (say, an old
+    Airflow task cleared and re-run by hand) would put older data over newer: refuse it."""
+    newer = con.execute(
+        "SELECT any_value(l.run_id) FROM raw.landings AS l WHERE l.source = ? AND l.dataset = ? "
+        "AND list_has_any(l.years, ?::INTEGER[]) "
+        "AND l.landing_id NOT IN (SELECT landing_id FROM run_landings) "
+        "AND l.requested_at > (SELECT max(requested_at) FROM run_landings)",
+        [manifest["source"], manifest["dataset"], manifest["years"]],
+    ).fetchone()[0]
+    if newer is not None:
+        raise RuntimeError(
+            f"{run_folder} was extracted before run {newer}, which is already loaded for some of "
+            "the same years; loading it would put older data over newer. Extract again instead."
+        )
+
+
 def _load(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -> LoadResult:
     """One run's part of the caller's transaction."""
     manifest = read_manifest(run_folder)
     source, dataset, years = manifest["source"], manifest["dataset"], manifest["years"]
     _refuse_mixing_vintages(con, manifest, run_folder)
     bodies = _stage_landings(con, raw_zone, run_folder, manifest)
+    _refuse_older_run(con, manifest, run_folder)
     if source == "comtrade":
         table, year_column, year_cast = "raw.comtrade_records", '"refYear"', "INTEGER"
     elif source == "imf_dip":

@@ -62,12 +62,15 @@ def complete_run(
     root: Path, source: str, dataset: str, years: list[int], answers: list[tuple], complete=True
 ) -> RawZoneRun:
     """answers: (body, extension, record_count[, http_status]) per landed response."""
+    # Each later run in a test is extracted a minute later, as in life: the loader refuses
+    # an extraction older than one it already holds.
+    start = REQUESTED_AT.timestamp() + 60 * len(list(root.glob("*/*/run=*")))
     run = RawZoneRun(root, source, dataset, new_run_id(), "test-vintage")
     for i, (body, extension, count, *status) in enumerate(answers):
         run.land(
             url=f"https://api.example.test/{source}/{dataset}?call={i}",
             params={"call": i},
-            requested_at=REQUESTED_AT.timestamp() + i,
+            requested_at=start + i,
             http_status=status[0] if status else 200,
             content_type="application/json" if extension == "json" else "text/csv",
             body=body,
@@ -647,3 +650,31 @@ def test_demo_and_live_data_never_meet_in_one_warehouse(con, raw_zone):
         load(con, raw_zone, run_of("demo-synthetic-v1"))
     assert everything(con) == before
     assert load(con, raw_zone, run_of("live")).rows_loaded == 4  # live on live is fine
+
+
+def test_an_older_extraction_is_not_loaded_over_a_newer_one(con, raw_zone):
+    def run_at(seconds: float, value: float) -> RawZoneRun:
+        run = RawZoneRun(raw_zone, "comtrade", "reporter", new_run_id(), "test-vintage")
+        records = [with_year_and_value(r, 2010, value) for r in fixture_records(CHN_2010)]
+        run.land(
+            url="https://x.test/",
+            params={},
+            requested_at=REQUESTED_AT.timestamp() + seconds,
+            http_status=200,
+            content_type="application/json",
+            body=comtrade_body(records),
+            extension="json",
+            record_count=len(records),
+            years=[2010],
+        )
+        run.complete([2010], {})
+        return run
+
+    older, newer = run_at(0, 1.0), run_at(60, 2.0)
+    load(con, raw_zone, newer)
+    before = everything(con)
+    with pytest.raises(RuntimeError, match="older data over newer"):
+        load(con, raw_zone, older)
+    assert everything(con) == before
+    assert load(con, raw_zone, newer).rows_loaded == 4  # the same run again is fine
+    assert {r["primaryValue"] for r in comtrade_rows(con)} == {2.0}
