@@ -69,6 +69,24 @@ COMTRADE_FIELDS: dict[str, str] = {
     "isAggregate": "BOOLEAN",
 }
 
+# UN Comtrade's data availability (getDA): one record per released reporter-year. Only the fields
+# the warehouse uses are declared; the API sends more (isExtended*, datasetCode, ...). The
+# checksum is a number in the API's answers but is an opaque token here: VARCHAR keeps it whole
+# whatever its size or sign.
+AVAILABILITY_FIELDS: dict[str, str] = {
+    "typeCode": "VARCHAR",
+    "freqCode": "VARCHAR",
+    "classificationCode": "VARCHAR",
+    "period": "VARCHAR",
+    "reporterCode": "INTEGER",
+    "reporterISO": "VARCHAR",
+    "reporterDesc": "VARCHAR",
+    "totalRecords": "BIGINT",
+    "datasetChecksum": "VARCHAR",
+    "firstReleased": "TIMESTAMP",  # naive, as the API sends them
+    "lastReleased": "TIMESTAMP",
+}
+
 IMF_DIP_COLUMNS = (
     "DATAFLOW",
     "COUNTRY",
@@ -123,6 +141,10 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE TABLE IF NOT EXISTS raw.comtrade_records (landing_id VARCHAR, dataset VARCHAR, "
         f"requested_at TIMESTAMPTZ, {_columns_ddl(COMTRADE_FIELDS)})"
     )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS raw.comtrade_availability (landing_id VARCHAR, "
+        f"dataset VARCHAR, requested_at TIMESTAMPTZ, {_columns_ddl(AVAILABILITY_FIELDS)})"
+    )
     imf_columns = ", ".join(f'"{c}" VARCHAR' for c in IMF_DIP_COLUMNS)
     con.execute(
         "CREATE TABLE IF NOT EXISTS raw.imf_dip_observations (landing_id VARCHAR, "
@@ -172,26 +194,39 @@ def _json_columns() -> str:
     return ", ".join(f"'{k}': '{v}'" for k, v in LANDING_COLUMNS.items())
 
 
-def _insert_comtrade(con, bodies: list[str], raw_zone: Path) -> int:
+def _insert_comtrade_json(
+    con, bodies: list[str], raw_zone: Path, table: str, fields: dict[str, str]
+) -> int:
+    """Each element of the answers' `data` arrays becomes a row of `table`."""
     if not bodies:
         return 0
-    fields = ", ".join(f'r."{k}"' for k in COMTRADE_FIELDS)
+    selected = ", ".join(f'r."{k}"' for k in fields)
     con.execute(
         f"""
-        INSERT INTO raw.comtrade_records
-        SELECT l.landing_id, l.dataset, l.requested_at, {fields}
+        INSERT INTO {table}
+        SELECT l.landing_id, l.dataset, l.requested_at, {selected}
         FROM (
             SELECT filename, unnest(data) AS r
             FROM read_json({_sql_list(bodies)}, format='unstructured', filename=true,
                            hive_partitioning=false,
                            maximum_object_size=536870912,
-                           columns={{'data': '{_struct(COMTRADE_FIELDS)}[]'}})
+                           columns={{'data': '{_struct(fields)}[]'}})
         ) AS b
         JOIN run_landings AS l ON b.filename = ? || '/' || l.body_file
         """,
         [str(raw_zone)],
     )
-    return _count_run(con, "comtrade")
+    return _count_run(con, table)
+
+
+def _insert_comtrade(con, bodies: list[str], raw_zone: Path) -> int:
+    return _insert_comtrade_json(con, bodies, raw_zone, "raw.comtrade_records", COMTRADE_FIELDS)
+
+
+def _insert_availability(con, bodies: list[str], raw_zone: Path) -> int:
+    return _insert_comtrade_json(
+        con, bodies, raw_zone, "raw.comtrade_availability", AVAILABILITY_FIELDS
+    )
 
 
 def _insert_imf(con, bodies: list[str], raw_zone: Path) -> int:
@@ -214,7 +249,7 @@ def _insert_imf(con, bodies: list[str], raw_zone: Path) -> int:
         """,
         [str(raw_zone)],
     )
-    return _count_run(con, "imf_dip")
+    return _count_run(con, "raw.imf_dip_observations")
 
 
 def _imf_column(name: str, present: set[str]) -> str:
@@ -229,8 +264,7 @@ def _imf_column(name: str, present: set[str]) -> str:
     return f'NULL AS "{name}"'
 
 
-def _count_run(con, source: str) -> int:
-    table = "raw.comtrade_records" if source == "comtrade" else "raw.imf_dip_observations"
+def _count_run(con, table: str) -> int:
     return con.execute(
         f"SELECT count(*) FROM {table} WHERE landing_id IN (SELECT landing_id FROM run_landings)"
     ).fetchone()[0]
@@ -291,6 +325,17 @@ def _refuse_older_run(con, manifest: dict, run_folder: Path) -> None:
         )
 
 
+def _target(source: str, dataset: str):
+    """(table, year column, its type, insert function) a run of source/dataset loads into."""
+    if source == "comtrade" and dataset == "availability":
+        return "raw.comtrade_availability", '"period"', "VARCHAR", _insert_availability
+    if source == "comtrade":
+        return "raw.comtrade_records", '"refYear"', "INTEGER", _insert_comtrade
+    if source == "imf_dip":
+        return "raw.imf_dip_observations", '"TIME_PERIOD"', "VARCHAR", _insert_imf
+    return None
+
+
 def _load(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -> LoadResult:
     """One run's part of the caller's transaction."""
     manifest = read_manifest(run_folder)
@@ -298,12 +343,10 @@ def _load(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -> L
     _refuse_mixing_vintages(con, manifest, run_folder)
     bodies = _stage_landings(con, raw_zone, run_folder, manifest)
     _refuse_older_run(con, manifest, run_folder)
-    if source == "comtrade":
-        table, year_column, year_cast = "raw.comtrade_records", '"refYear"', "INTEGER"
-    elif source == "imf_dip":
-        table, year_column, year_cast = "raw.imf_dip_observations", '"TIME_PERIOD"', "VARCHAR"
-    else:
-        raise ValueError(f"unknown source {source!r} in {run_folder}")
+    target = _target(source, dataset)
+    if target is None:
+        raise ValueError(f"unknown source {source!r} (dataset {dataset!r}) in {run_folder}")
+    table, year_column, year_cast, insert = target
     years_sql = _sql_list(years) if year_cast == "VARCHAR" else f"{sorted(years)}"
     # Rows of the same landings go too (loading a run again), even if a record's year
     # is outside the run's years, so that reloading can never duplicate a row. A DELETE
@@ -323,7 +366,6 @@ def _load(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -> L
         [source, dataset],
     )
     con.execute("INSERT INTO raw.landings SELECT *, now() FROM run_landings")
-    insert = _insert_comtrade if source == "comtrade" else _insert_imf
     loaded = insert(con, bodies, raw_zone)
     expected = con.execute(
         "SELECT coalesce(sum(record_count), 0) FROM run_landings WHERE record_count > 0"

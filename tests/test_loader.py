@@ -18,7 +18,13 @@ import pytest
 
 from eurasia import demo, pipeline
 from eurasia.imf.sdmx_csv import count_observations
-from eurasia.loader import COMTRADE_FIELDS, IMF_DIP_COLUMNS, LoadResult, load_run
+from eurasia.loader import (
+    AVAILABILITY_FIELDS,
+    COMTRADE_FIELDS,
+    IMF_DIP_COLUMNS,
+    LoadResult,
+    load_run,
+)
 from eurasia.rawzone import MANIFEST, RawZoneRun, new_run_id
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -678,3 +684,98 @@ def test_an_older_extraction_is_not_loaded_over_a_newer_one(con, raw_zone):
     assert everything(con) == before
     assert load(con, raw_zone, newer).rows_loaded == 4  # the same run again is fine
     assert {r["primaryValue"] for r in comtrade_rows(con)} == {2.0}
+
+
+# --- Comtrade data availability (getDA) ---------------------------------------------------------
+
+
+def availability_record(reporter: int, iso3: str, year: int, total: int, **changes) -> dict:
+    """A getDA record as the API sends it: more fields than the table keeps, a numeric checksum."""
+    record = {
+        "datasetCode": 2_000_000_000 + reporter * 10_000 + year,
+        "typeCode": "C",
+        "freqCode": "A",
+        "period": year,
+        "reporterCode": reporter,
+        "reporterISO": iso3,
+        "reporterDesc": iso3.title(),
+        "classificationCode": "H5",
+        "classificationSearchCode": "HS",
+        "isOriginalClassification": True,
+        "isExtendedFlowCode": True,
+        "isExtendedPartnerCode": True,
+        "isExtendedPartner2Code": True,
+        "isExtendedCmdCode": True,
+        "isExtendedCustomsCode": False,
+        "isExtendedMotCode": False,
+        "totalRecords": total,
+        "datasetChecksum": -(reporter * 7_919_000_000_000 + year),
+        "firstReleased": f"{year + 1}-05-14T09:31:02.117",
+        "lastReleased": f"{year + 1}-11-02T17:04:55",
+    }
+    record.update(changes)
+    return record
+
+
+def availability_run(root, years, *answers: list[dict]) -> RawZoneRun:
+    return comtrade_run(root, "availability", years, *answers)
+
+
+def availability_rows(con) -> list[dict]:
+    return dicts(con, "SELECT * FROM raw.comtrade_availability ORDER BY period, reporterCode")
+
+
+def test_availability_loads_into_its_own_typed_table(con, raw_zone):
+    records = [availability_record(51, "ARM", 2018, 190), availability_record(156, "CHN", 2018, 4)]
+    run = availability_run(raw_zone, [2018], records)
+
+    result = load(con, raw_zone, run)
+
+    assert result == LoadResult("comtrade", "availability", run.run_id, [2018], 1, 2, 0)
+    types = dict(
+        con.execute(
+            "SELECT column_name, column_type FROM (DESCRIBE raw.comtrade_availability)"
+        ).fetchall()
+    )
+    assert list(types) == [
+        "landing_id", "dataset", "requested_at", "typeCode", "freqCode", "classificationCode",
+        "period", "reporterCode", "reporterISO", "reporterDesc", "totalRecords",
+        "datasetChecksum", "firstReleased", "lastReleased",
+    ]  # fmt: skip
+    assert {k: types[k] for k in AVAILABILITY_FIELDS} == AVAILABILITY_FIELDS
+    assert types["requested_at"] == "TIMESTAMP WITH TIME ZONE"
+    arm = availability_rows(con)[0]
+    assert arm["landing_id"] == run.landings[0].landing_id and arm["dataset"] == "availability"
+    assert (arm["period"], arm["reporterCode"], arm["reporterISO"]) == ("2018", 51, "ARM")
+    assert arm["totalRecords"] == 190 and arm["classificationCode"] == "H5"
+    # A checksum of 19 digits stays whole: it is a token, not a quantity.
+    assert arm["datasetChecksum"] == str(-(51 * 7_919_000_000_000 + 2018))
+    assert arm["firstReleased"] == dt.datetime(2019, 5, 14, 9, 31, 2, 117_000)
+    assert arm["lastReleased"] == dt.datetime(2019, 11, 2, 17, 4, 55)
+    # Trade records and availability never share a table.
+    assert counts(con)["raw.comtrade_records"] == 0
+
+
+def test_availability_runs_are_idempotent_and_replace_only_their_years(con, raw_zone):
+    first = availability_run(
+        raw_zone,
+        [2017, 2018],
+        [availability_record(51, "ARM", 2017, 180), availability_record(51, "ARM", 2018, 190)],
+    )
+    load(con, raw_zone, first)
+    load(con, raw_zone, first)
+    assert [(r["period"], r["totalRecords"]) for r in availability_rows(con)] == [
+        ("2017", 180),
+        ("2018", 190),
+    ]
+    # A later run for 2018 alone: the source revised Armenia 2018 and released Uzbekistan 2018.
+    revised = availability_record(51, "ARM", 2018, 192, lastReleased="2020-02-01T08:00:00")
+    second = availability_run(raw_zone, [2018], [revised, availability_record(860, "UZB", 2018, 7)])
+    result = load(con, raw_zone, second)
+
+    assert result.rows_replaced == 1 and result.rows_loaded == 2
+    rows = [(r["period"], r["reporterISO"], r["totalRecords"]) for r in availability_rows(con)]
+    assert rows == [("2017", "ARM", 180), ("2018", "ARM", 192), ("2018", "UZB", 7)]
+    assert {r["landing_id"] for r in availability_rows(con) if r["period"] == "2017"} == {
+        first.landings[0].landing_id
+    }
