@@ -9,6 +9,12 @@ from pathlib import Path
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshot"
 # Written into raw.landings.vintage for every row that came from the snapshot.
 VINTAGE = "demo-synthetic-v1"
+# The snapshot's own date: the moment its (synthetic) sources are frozen. No release in it is
+# later, and marts built from it are "as of" this date whatever the clock says, so the same
+# snapshot gives the same marts on any day.
+SNAPSHOT_AS_OF = "2026-04-30"
+# The years the snapshot holds: the default year range of runs on it.
+SNAPSHOT_YEARS = "2000-2025"
 DEMO_NOTICE = (
     "DEMO DATA: this run used the bundled synthetic snapshot (vintage "
     f"{VINTAGE}); its numbers are made up and describe no real economy."
