@@ -13,11 +13,26 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
-# Settings is standard-library only, so importing it keeps parsing light; an invalid value makes
-# this file fail to import with a message naming the variable (`make run` checks them earlier).
+# Both are light to import (requests is imported only when an alert is posted). Settings is
+# standard-library only; an invalid value makes this file fail to import with a message naming
+# the variable (`make run` checks them earlier).
+from eurasia.alerts import task_failed, task_retrying
 from eurasia.settings import load_settings
 
 SETTINGS = load_settings()
+
+# Network tasks retry with growing waits: a source that is briefly down or over quota comes back.
+# (`make run` sets EURASIA_TASK_RETRIES=0 so that a one-shot run fails fast.)
+NETWORK_TASK = {
+    "retries": SETTINGS.task_retries,
+    "retry_delay": timedelta(minutes=5),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(hours=1),
+}
+# Warehouse tasks never retry on their own: what fails there (a dbt test, a refused load) fails
+# the same way again and needs a person. They share one queue, which the single Celery worker
+# holding the warehouse volume serves (docker-compose); LocalExecutor ignores queues.
+WAREHOUSE_TASK = {"retries": 0, "queue": SETTINGS.warehouse_queue}
 
 YEARS_PATTERN = r"^\s*\d{4}\s*(-\s*\d{4}\s*)?$"
 
@@ -30,10 +45,10 @@ YEARS_PATTERN = r"^\s*\d{4}\s*(-\s*\d{4}\s*)?$"
     catchup=False,
     max_active_runs=1,
     default_args={
-        # `make run` sets 0 so a one-shot run fails fast; scheduled runs retry.
-        "retries": SETTINGS.task_retries,
-        "retry_delay": timedelta(minutes=10),
-        "retry_exponential_backoff": True,
+        "retries": 0,
+        # One line naming task, run and reason in the task log (and EURASIA_ALERT_WEBHOOK).
+        "on_failure_callback": task_failed,
+        "on_retry_callback": task_retrying,
     },
     params={
         "years": Param(
@@ -48,43 +63,43 @@ YEARS_PATTERN = r"^\s*\d{4}\s*(-\s*\d{4}\s*)?$"
 def eurasia_pipeline():
     # The two Comtrade pulls run one after the other: in parallel they would double the pace
     # the API is asked at. The IMF pull goes alongside.
-    @task
+    @task(**NETWORK_TASK)
     def extract_comtrade_reporter_side(params=None) -> str:
         from eurasia.pipeline import extract_comtrade
 
         return extract_comtrade("reporter", params["years"])
 
-    @task
+    @task(**NETWORK_TASK)
     def extract_comtrade_partner_side(params=None) -> str:
         from eurasia.pipeline import extract_comtrade
 
         return extract_comtrade("mirror", params["years"])
 
-    @task
+    @task(**NETWORK_TASK)
     def extract_imf_direct_investment(params=None) -> str:
         from eurasia.pipeline import extract_fdi
 
         return extract_fdi(params["years"])
 
-    @task
+    @task(**WAREHOUSE_TASK)
     def load_raw_tables(run_folders: list[str], params=None) -> list[dict]:
         from eurasia.pipeline import load_runs
 
         return load_runs(run_folders, params["years"])
 
-    @task
+    @task(**WAREHOUSE_TASK)
     def dbt_build_marts(_loaded, params=None) -> dict:
         from eurasia.pipeline import build_marts
 
         return build_marts(params["years"])
 
-    @task
+    @task(**WAREHOUSE_TASK)
     def publish_warehouse(_built, params=None) -> str:
         from eurasia.pipeline import publish_warehouse
 
         return publish_warehouse(params["years"])
 
-    @task
+    @task(**WAREHOUSE_TASK)
     def print_summary(_published, params=None) -> str:
         from eurasia.pipeline import summarise
 

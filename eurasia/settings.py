@@ -26,6 +26,9 @@ DEFAULT_WAREHOUSES = {
     "live": "warehouse/live/eurasia.duckdb",
 }
 DEFAULT_TASK_RETRIES = 2
+# The Celery queue of the tasks that write the warehouse; one worker serves it (docker-compose).
+DEFAULT_WAREHOUSE_QUEUE = "warehouse"
+DEFAULT_AIRFLOW_PORT = 8080
 SOURCES = ("snapshot", "live")
 # Comtrade's annual series start in 1962; nothing later than the current year can exist.
 FIRST_POSSIBLE_YEAR = 1962
@@ -70,6 +73,9 @@ class Settings:
     imf_api_key: str | None = field(default=None, repr=False)
     request_interval_seconds: float | None = None
     task_retries: int = DEFAULT_TASK_RETRIES
+    warehouse_queue: str = DEFAULT_WAREHOUSE_QUEUE
+    # A webhook URL often is its own secret (the token is in the path): never shown.
+    alert_webhook_url: str | None = field(default=None, repr=False)
 
     @property
     def comtrade_keyed(self) -> bool:
@@ -173,6 +179,42 @@ def _interval(value: str | None) -> float | None:
     return seconds
 
 
+def _queue(value: str | None) -> str:
+    if value in (None, ""):
+        return DEFAULT_WAREHOUSE_QUEUE
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", value):
+        raise SettingsError(
+            f"EURASIA_WAREHOUSE_QUEUE={value!r} must be a Celery queue name "
+            "(letters, digits, '_', '.', '-'), e.g. warehouse"
+        )
+    return value
+
+
+def _alert_webhook(value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    parts = urlsplit(value)
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    # The URL is not repeated in the messages: it may carry the webhook's token.
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError("EURASIA_ALERT_WEBHOOK is not an http(s) URL, e.g. https://host/hook")
+    if parts.scheme != "https" and not local:
+        raise SettingsError(
+            "EURASIA_ALERT_WEBHOOK must use https (plain http only to 127.0.0.1): "
+            "the alert would travel unencrypted"
+        )
+    return value
+
+
+def airflow_port(value: str | None) -> int:
+    """AIRFLOW_PORT of `make airflow`: the local API server and UI."""
+    if value in (None, ""):
+        return DEFAULT_AIRFLOW_PORT
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise SettingsError(f"AIRFLOW_PORT={value!r} must be a TCP port from 1 to 65535")
+    return int(value)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate all settings; raise SettingsError on the first bad one."""
     env = os.environ if env is None else env
@@ -221,4 +263,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         imf_api_key=_api_key("IMF_API_KEY", env.get("IMF_API_KEY"), imf_base_url),
         request_interval_seconds=_interval(env.get("EURASIA_REQUEST_INTERVAL")),
         task_retries=_task_retries(env.get("EURASIA_TASK_RETRIES")),
+        warehouse_queue=_queue(env.get("EURASIA_WAREHOUSE_QUEUE")),
+        alert_webhook_url=_alert_webhook(env.get("EURASIA_ALERT_WEBHOOK")),
     )

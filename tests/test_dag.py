@@ -61,8 +61,14 @@ def test_schedule_retries_and_years_param(dagbag):
     assert dag.timetable.expression == "0 0 1 * *"
     assert dag.catchup is False
     assert dag.params["years"] == os.environ.get("EURASIA_YEARS") or default_years()
+    retries = int(os.environ.get("EURASIA_TASK_RETRIES") or 2)
     for task in dag.tasks:
-        assert task.retries == int(os.environ.get("EURASIA_TASK_RETRIES") or 2)
+        # Only network pulls retry (with growing waits); a warehouse writer's failure needs a
+        # person, and retrying it would fail the same way.
+        if task.task_id.startswith("extract_"):
+            assert (task.retries, task.retry_exponential_backoff) == (retries, True), task.task_id
+        else:
+            assert task.retries == 0, task.task_id
 
 
 def test_years_param_rejects_malformed_values(dagbag):
@@ -101,3 +107,15 @@ def test_a_bad_setting_fails_the_dag_import_with_the_variable_named(tmp_path):
     )
     assert out.returncode != 0
     assert "EURASIA_TASK_RETRIES='lots' must be a whole number" in out.stderr
+
+
+def test_warehouse_writers_share_one_queue_and_failures_are_reported(dagbag):
+    """Under Celery every writer must land on the one worker holding the warehouse volume."""
+    from eurasia.alerts import task_failed
+
+    dag = dagbag.get_dag("eurasia_pipeline")
+    queue = os.environ.get("EURASIA_WAREHOUSE_QUEUE") or "warehouse"
+    for task in dag.tasks:
+        expected = "default" if task.task_id.startswith("extract_") else queue
+        assert task.queue == expected, task.task_id
+        assert task_failed in task.on_failure_callback, task.task_id
