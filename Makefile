@@ -22,7 +22,7 @@ export DO_NOT_TRACK := 1
 export PATH := $(BIN):$(PATH)
 AIRFLOW_DB := $(AIRFLOW_HOME)/airflow.db
 
-.PHONY: help run run-live test lint format lock standin airflow-ui clean
+.PHONY: help run run-live test lint format lock standin airflow-ui clean sql docs report
 
 help:
 	@echo "make run       run the pipeline through Airflow on the bundled DEMO snapshot (offline)"
@@ -31,6 +31,9 @@ help:
 	@echo "make standin   serve the demo snapshot as stand-in APIs on 127.0.0.1:8765"
 	@echo "make airflow-ui  Airflow's scheduler and UI (airflow standalone) on :8080; Ctrl-C stops"
 	@echo "make lock      re-resolve requirements.lock from requirements.in"
+	@echo "make sql       DuckDB SQL shell on the published copy, read-only (pipe SQL in to run it)"
+	@echo "make docs      dbt's documentation as a static site in published/docs/ (offline)"
+	@echo "make report    charts of the published marts in published/report.html (one offline file)"
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,6 +80,17 @@ lock: $(STAMP)
 
 standin: $(STAMP)
 	$(BIN)/python -m eurasia.demo.standin --port 8765
+
+# Analysts' tools read the published copy (EURASIA_SOURCE=live for the live one), never the
+# warehouse being built. `echo "select 1" | make sql` runs piped SQL and exits.
+sql: $(STAMP)
+	@$(BIN)/python -m eurasia.analyst_tools sql
+
+docs: $(STAMP)
+	@$(BIN)/python -m eurasia.analyst_tools docs
+
+report: $(STAMP)
+	@$(BIN)/python -m eurasia.html_report
 
 # The scheduler then runs eurasia_pipeline monthly (unpause it in the UI). Ctrl-C stops it all.
 airflow-ui: $(AIRFLOW_DB)
