@@ -29,11 +29,13 @@ from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
+from eurasia.demo import SNAPSHOT_YEARS
 from eurasia.demo.snapshot_engines import COMTRADE_SNAPSHOT, IMF_DIP_SNAPSHOT
 from eurasia.reference import SEEDS
 
 SEED = 19911226
-YEARS = range(2000, 2026)
+_FIRST, _LAST = (int(y) for y in SNAPSHOT_YEARS.split("-"))
+YEARS = range(_FIRST, _LAST + 1)
 FDI_YEARS = range(2009, 2025)  # 2025 positions are not released yet
 Anchors = Mapping[int, float]  # year -> value; linear in between, flat outside
 
@@ -41,9 +43,14 @@ Anchors = Mapping[int, float]  # year -> value; linear in between, flat outside
 # Who reports what, when
 # ---------------------------------------------------------------------------------------------
 
-# Reporter-side gaps of the republics: years in which a republic declares nothing itself.
+# Reporter-side gaps of the republics: years in which a republic declares nothing itself, as
+# in the real UN Comtrade: Turkmenistan never reports, Uzbekistan only from 2017, Tajikistan
+# misses years, and Russia's customs service stopped publishing in 2022 - so from 2022 Russia
+# declares nothing, neither its own trade nor, as a partner-side reporter, anyone else's.
 NEVER_REPORTS = frozenset({"TKM"})
+RUSSIA_SILENT_FROM = 2022
 MISSING_YEARS: Mapping[str, frozenset[int]] = {
+    "RUS": frozenset(range(RUSSIA_SILENT_FROM, YEARS[-1] + 1)),
     "TJK": frozenset({2000, 2001, 2002, 2003, 2019}),
     "UZB": frozenset(range(2000, 2017)),
     # Release lag: these have not published 2024 yet (and therefore not 2025 either).
