@@ -102,6 +102,18 @@ def extract_comtrade(dataset: str, years: str | None = None) -> str:
     return str(run.folder)
 
 
+def extract_comtrade_availability(years: str | None = None) -> str:
+    """UN Comtrade's data availability for every reporter and the years: what is released."""
+    from eurasia.comtrade import availability
+
+    settings = settings_for_run(years)
+    log.info("extracting Comtrade data availability: %s", settings.describe())
+    settings, session, vintage = _source_session(settings)
+    run = RawZoneRun(settings.raw_zone, "comtrade", availability.DATASET, new_run_id(), vintage)
+    availability.extract(settings, run, session=session)
+    return str(run.folder)
+
+
 def extract_fdi(years: str | None = None) -> str:
     from eurasia.imf import client
 

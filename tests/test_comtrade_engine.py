@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 import time
@@ -10,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from eurasia.demo.comtrade_api import KEYED_PATH, PREVIEW_PATH, ComtradeEngine
+from eurasia.demo import SNAPSHOT_AS_OF
+from eurasia.demo.comtrade_api import (
+    KEYED_DA_PATH,
+    KEYED_PATH,
+    PREVIEW_DA_PATH,
+    PREVIEW_PATH,
+    ComtradeEngine,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "comtrade"
 USA_JPN = "comtrade_public_v1_preview_C_A_HS_reporter842_partner392_2023_TOTAL.json"
@@ -218,3 +226,86 @@ def test_hundreds_of_queries_over_30k_records_stay_fast():
     elapsed = time.perf_counter() - started
 
     assert elapsed < 5, f"245 queries took {elapsed:.1f} s"
+
+
+# --- data availability (getDA) ------------------------------------------------------------------
+
+DA_FIELDS = [
+    "datasetCode", "typeCode", "freqCode", "period", "reporterCode", "reporterISO",
+    "reporterDesc", "classificationCode", "classificationSearchCode", "isOriginalClassification",
+    "isExtendedFlowCode", "isExtendedPartnerCode", "isExtendedPartner2Code", "isExtendedCmdCode",
+    "isExtendedCustomsCode", "isExtendedMotCode", "totalRecords", "datasetChecksum",
+    "firstReleased", "lastReleased",
+]  # fmt: skip
+
+
+def availability(engine, path=PREVIEW_DA_PATH, headers=None, **params) -> dict[tuple, dict]:
+    return {(r["period"], r["reporterCode"]): r for r in data(engine, path, headers, **params)}
+
+
+def test_getda_lists_each_reporter_year_with_records_and_counts_them(engine):
+    listed = availability(engine)
+    assert sorted(listed) == [("2010", 156), ("2023", 842)]
+    china = listed[("2010", 156)]
+    assert list(china) == DA_FIELDS
+    assert (china["typeCode"], china["freqCode"], china["classificationCode"]) == ("C", "A", "H3")
+    assert (china["reporterISO"], china["reporterDesc"], china["totalRecords"]) == (
+        "CHN", "China", 4
+    )  # fmt: skip
+    assert listed[("2023", 842)]["totalRecords"] == 2
+    assert isinstance(china["datasetChecksum"], int) and china["datasetChecksum"] > 0
+    first, last = (dt.datetime.fromisoformat(china[k]) for k in ("firstReleased", "lastReleased"))
+    assert dt.datetime(2011, 1, 1) <= first <= last <= dt.datetime.fromisoformat(SNAPSHOT_AS_OF)
+
+
+def test_getda_filters_by_reporter_and_period_and_lists_nothing_unreleased(engine):
+    assert sorted(availability(engine, reporterCode="842")) == [("2023", 842)]
+    assert sorted(availability(engine, period="2010,2023", reporterCode="156,842")) == [
+        ("2010", 156),
+        ("2023", 842),
+    ]
+    assert availability(engine, period="2011") == {}
+    assert availability(engine, reporterCode="398") == {}  # Kazakhstan: no records, not listed
+
+
+def test_getda_keyed_needs_the_key_and_agrees_with_keyless(engine):
+    status, _, body = ask(engine, KEYED_DA_PATH, period="2010")
+    assert status == 401 and b"missing subscription key" in body
+    keyed = availability(engine, KEYED_DA_PATH, headers={"Ocp-Apim-Subscription-Key": KEY})
+    assert keyed == availability(engine)
+
+
+def test_getda_checksum_follows_the_records_and_releases_can_be_set():
+    records = fixture_records(CHN_ARG_DEU)
+    before = availability(ComtradeEngine(records))[("2010", 156)]
+    again = availability(ComtradeEngine(copy.deepcopy(records)))[("2010", 156)]
+    assert again == before  # deterministic: same records, same answer
+    revised = copy.deepcopy(records)
+    revised[0]["primaryValue"] += 1
+    releases = {(156, 2010): ("2011-06-01T10:00:00", "2012-02-03T04:05:06")}
+    after = availability(ComtradeEngine(revised, releases=releases))[("2010", 156)]
+    assert after["datasetChecksum"] != before["datasetChecksum"]
+    assert (after["firstReleased"], after["lastReleased"]) == releases[(156, 2010)]
+    assert after["totalRecords"] == before["totalRecords"]
+
+
+def test_getda_release_times_never_pass_the_engines_date():
+    records = synthetic(30)
+    for i, record in enumerate(records):
+        record.update(period=str(2000 + i % 26), refYear=2000 + i % 26)
+    for as_of in ("2026-04-30", "2024-03-01"):
+        for r in data(ComtradeEngine(records, as_of=as_of), PREVIEW_DA_PATH):
+            first, last = (
+                dt.datetime.fromisoformat(r[k]) for k in ("firstReleased", "lastReleased")
+            )
+            assert dt.datetime(int(r["period"]) + 1, 1, 1) <= first <= last, r
+            if int(r["period"]) < int(as_of[:4]):  # a year that had ended by that date
+                assert last <= dt.datetime.fromisoformat(as_of), r
+
+
+def test_getda_preview_is_cut_at_500_like_the_data_endpoint():
+    records = synthetic(600)
+    assert len(data(ComtradeEngine(records), PREVIEW_DA_PATH)) == 500
+    keyed = ComtradeEngine(records, api_key=KEY)
+    headers = {"Ocp-Apim-Subscription-Key": KEY}
+    assert len(data(keyed, KEYED_DA_PATH, headers)) == 600

@@ -87,10 +87,12 @@ def _getter(
     sleep: Callable[[float], None],
 ) -> PoliteGetter:
     interval = settings.request_interval_seconds
+    # By name: the availability endpoints (eurasia.comtrade.availability) take the key too.
+    keyed = endpoint.name == KEYED.name
     return PoliteGetter(
         source="UN Comtrade",
         interval_seconds=endpoint.default_interval_seconds if interval is None else interval,
-        secret_headers={KEY_HEADER: settings.comtrade_api_key} if endpoint is KEYED else None,
+        secret_headers={KEY_HEADER: settings.comtrade_api_key} if keyed else None,
         auth_hint=endpoint.auth_hint,
         session=session,
         sleep=sleep,
