@@ -39,14 +39,14 @@ class LandingRecord:
     """The sidecar of one landed response; loaded as a row of raw.landings."""
 
     landing_id: str  # "<source>/<dataset>/run=<run_id>/<seq>"
-    source: str  # 'comtrade' | 'imf_dip'
+    source: str  # 'comtrade' | 'imf_dip' | 'imf_imts' | 'imf_dots'
     dataset: str  # e.g. 'reporter', 'mirror', 'dip'
     run_id: str
-    vintage: str  # eurasia.demo.VINTAGE ('demo-...') for the synthetic snapshot, 'live' for APIs
+    vintage: str  # 'demo-...' synthetic snapshot, 'live' APIs, 'imf-dots-2022-02' bundled real data
     url: str  # the URL as sent, never containing a secret
     params: dict
     requested_at: str  # ISO 8601 UTC
-    http_status: int
+    http_status: int | None  # None for a bundled file, which no HTTP request returned
     content_type: str
     body_file: str  # path relative to the raw zone root
     body_sha256: str
@@ -80,16 +80,23 @@ class RawZoneRun:
         url: str,
         params: dict,
         requested_at: float,
-        http_status: int,
+        http_status: int | None,
         content_type: str,
         body: bytes,
         extension: str,
         record_count: int | None,
         years: list[int],
+        compress: bool = True,
     ) -> LandingRecord:
+        """Land one body; compress=False keeps a file that is already compressed (an .xlsx is a
+        zip) as it is, so that readers which need the file itself can open it in place."""
         seq = f"{len(self.landings) + 1:05d}"
-        body_path = self.folder / f"{seq}.{extension}.gz"
-        _write_atomically(body_path, gzip.compress(body, mtime=0))
+        if compress:
+            body_path = self.folder / f"{seq}.{extension}.gz"
+            _write_atomically(body_path, gzip.compress(body, mtime=0))
+        else:
+            body_path = self.folder / f"{seq}.{extension}"
+            _write_atomically(body_path, body)
         record = LandingRecord(
             landing_id=f"{self.source}/{self.dataset}/run={self.run_id}/{seq}",
             source=self.source,
