@@ -1,8 +1,8 @@
 """Airflow DAG `eurasia_pipeline`: wiring only; every step lives in eurasia.pipeline.
 
-extract (Comtrade reporter side, Comtrade partner side, IMF DIP: files only, may run in
-parallel) -> load (DuckDB writer) -> dbt build (DuckDB writer) -> publish a read-only copy for
-analysts and BI (only after dbt build and its tests passed) -> summary.
+extract (Comtrade data availability, then Comtrade reporter side, then Comtrade partner side;
+IMF DIP beside them: files only) -> load (DuckDB writer) -> dbt build (DuckDB writer) -> publish
+a read-only copy for analysts and BI (only after dbt build and its tests passed) -> summary.
 The two writers run one after the other, hold the warehouse lock while they write, and
 max_active_runs=1 keeps a second DAG run from starting beside them.
 """
@@ -55,14 +55,24 @@ YEARS_PATTERN = r"^\s*\d{4}\s*(-\s*\d{4}\s*)?$"
             str(SETTINGS.years),
             type="string",
             pattern=YEARS_PATTERN,
-            description="Year range FIRST-LAST (default: EURASIA_YEARS, else 2000 to last year)",
+            description=(
+                "Year range FIRST-LAST (default: EURASIA_YEARS, else the demo snapshot's "
+                "years, or for live data 2000 to last year)"
+            ),
         )
     },
     tags=["eurasia", "comtrade", "imf"],
 )
 def eurasia_pipeline():
-    # The two Comtrade pulls run one after the other: in parallel they would double the pace
-    # the API is asked at. The IMF pull goes alongside.
+    # Comtrade's data availability first (what the source has released), then the two Comtrade
+    # pulls, one after the other: in parallel they would multiply the pace the API is asked at.
+    # The IMF pull goes alongside.
+    @task(**NETWORK_TASK)
+    def extract_comtrade_availability(params=None) -> str:
+        from eurasia.pipeline import extract_comtrade_availability
+
+        return extract_comtrade_availability(params["years"])
+
     @task(**NETWORK_TASK)
     def extract_comtrade_reporter_side(params=None) -> str:
         from eurasia.pipeline import extract_comtrade
@@ -105,9 +115,10 @@ def eurasia_pipeline():
 
         return summarise(params["years"])
 
+    availability = extract_comtrade_availability()
     reporter_side, partner_side = extract_comtrade_reporter_side(), extract_comtrade_partner_side()
-    reporter_side >> partner_side
-    runs = [reporter_side, partner_side, extract_imf_direct_investment()]
+    availability >> reporter_side >> partner_side
+    runs = [availability, reporter_side, partner_side, extract_imf_direct_investment()]
     print_summary(publish_warehouse(dbt_build_marts(load_raw_tables(runs))))
 
 

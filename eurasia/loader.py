@@ -150,6 +150,9 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE TABLE IF NOT EXISTS raw.imf_dip_observations (landing_id VARCHAR, "
         f"dataset VARCHAR, requested_at TIMESTAMPTZ, {imf_columns})"
     )
+    from eurasia import loader_imf_trade  # here: that module imports helpers of this one
+
+    loader_imf_trade.create_tables(con)
 
 
 @dataclass(frozen=True)
@@ -293,10 +296,18 @@ def load_run(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -
 
 
 def _refuse_mixing_vintages(con, manifest: dict, run_folder: Path) -> None:
-    """Demo and live data must not meet in one warehouse: marts would mix them silently."""
+    """Demo and live data must not meet in one warehouse: marts would mix them silently.
+
+    Real statistics bundled with the project (the IMF DOTS workbooks) are neither: they may sit
+    beside either, labelled apart by their own vintage, and take no part in this rule."""
+    from eurasia.loader_imf_trade import PUBLISHED_VINTAGES
+
+    if manifest["vintage"] in PUBLISHED_VINTAGES:
+        return
     incoming_is_demo = manifest["vintage"] != "live"
     other = con.execute(
-        "SELECT any_value(vintage) FROM raw.landings WHERE (vintage = 'live') = ?",
+        "SELECT any_value(vintage) FROM raw.landings WHERE (vintage = 'live') = ? "
+        f"AND vintage NOT IN (SELECT unnest({_sql_list(sorted(PUBLISHED_VINTAGES))}))",
         [incoming_is_demo],
     ).fetchone()[0]
     if other is not None:
@@ -333,7 +344,9 @@ def _target(source: str, dataset: str):
         return "raw.comtrade_records", '"refYear"', "INTEGER", _insert_comtrade
     if source == "imf_dip":
         return "raw.imf_dip_observations", '"TIME_PERIOD"', "VARCHAR", _insert_imf
-    return None
+    from eurasia import loader_imf_trade
+
+    return loader_imf_trade.target(source, dataset)
 
 
 def _load(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -> LoadResult:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from eurasia.demo import SNAPSHOT_YEARS  # a constant; eurasia.demo imports nothing heavy
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_COMTRADE_BASE_URL = "https://comtradeapi.un.org"
@@ -34,8 +36,12 @@ SOURCES = ("snapshot", "live")
 FIRST_POSSIBLE_YEAR = 1962
 
 
-def default_years(today: dt.date | None = None) -> str:
-    """2000 to last year: annual data for the current year cannot exist yet."""
+def default_years(source: str = "snapshot", *, today: dt.date | None = None) -> str:
+    """The demo snapshot's own years, whatever the date; live: 2000 to last year (annual data
+    for the current year cannot exist yet). What to fetch may follow the clock; what a
+    snapshot holds does not."""
+    if source == "snapshot":
+        return SNAPSHOT_YEARS
     today = today or dt.date.today()
     return f"{FIRST_DEFAULT_YEAR}-{today.year - 1}"
 
@@ -215,8 +221,12 @@ def airflow_port(value: str | None) -> int:
     return int(value)
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read and validate all settings; raise SettingsError on the first bad one."""
+def load_settings(
+    env: Mapping[str, str] | None = None, *, today: dt.date | None = None
+) -> Settings:
+    """Read and validate all settings; raise SettingsError on the first bad one.
+
+    `today` (default: the clock) sets live runs' default years and the latest year allowed."""
     env = os.environ if env is None else env
     source = env.get("EURASIA_SOURCE", "snapshot") or "snapshot"
     if source not in SOURCES:
@@ -251,7 +261,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
     return Settings(
         source=source,
-        years=parse_years(env.get("EURASIA_YEARS") or default_years()),
+        years=parse_years(
+            env.get("EURASIA_YEARS") or default_years(source, today=today), today=today
+        ),
         warehouse_path=warehouse,
         raw_zone=raw_zone,
         published_path=published,

@@ -14,6 +14,7 @@ from eurasia.settings import default_years
 ROOT = Path(__file__).resolve().parent.parent
 DAG_FILE = ROOT / "dags" / "eurasia_pipeline.py"
 EXTRACTS = {
+    "extract_comtrade_availability",
     "extract_comtrade_reporter_side",
     "extract_comtrade_partner_side",
     "extract_imf_direct_investment",
@@ -41,7 +42,11 @@ def test_pipeline_wiring(dagbag):
         "print_summary",
     }
     assert dag.get_task("load_raw_tables").upstream_task_ids == EXTRACTS
-    # The two Comtrade pulls share one API's pace, so they run one after the other.
+    # The Comtrade pulls share one API's pace, so they run one after the other: what the source
+    # has released first, then the reporter side, then the partner side.
+    assert dag.get_task("extract_comtrade_reporter_side").upstream_task_ids == {
+        "extract_comtrade_availability"
+    }
     assert dag.get_task("extract_comtrade_partner_side").upstream_task_ids == {
         "extract_comtrade_reporter_side"
     }
@@ -50,7 +55,7 @@ def test_pipeline_wiring(dagbag):
     assert dag.get_task("print_summary").upstream_task_ids == {"publish_warehouse"}
     # Extracts only write files, so the IMF pull runs beside Comtrade's; the DuckDB writers are
     # a chain, and one DAG run at a time keeps a second run's writers away.
-    for task_id in EXTRACTS - {"extract_comtrade_partner_side"}:
+    for task_id in {"extract_comtrade_availability", "extract_imf_direct_investment"}:
         assert dag.get_task(task_id).upstream_task_ids == set()
     assert dag.max_active_runs == 1
 
@@ -60,7 +65,9 @@ def test_schedule_retries_and_years_param(dagbag):
     assert dag.schedule == "@monthly"
     assert dag.timetable.expression == "0 0 1 * *"
     assert dag.catchup is False
-    assert dag.params["years"] == os.environ.get("EURASIA_YEARS") or default_years()
+    # The Param's default is EURASIA_YEARS if set, else the source's default years.
+    source = os.environ.get("EURASIA_SOURCE") or "snapshot"
+    assert dag.params["years"] == (os.environ.get("EURASIA_YEARS") or default_years(source))
     retries = int(os.environ.get("EURASIA_TASK_RETRIES") or 2)
     for task in dag.tasks:
         # Only network pulls retry (with growing waits); a warehouse writer's failure needs a

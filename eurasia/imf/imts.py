@@ -1,0 +1,194 @@
+"""Pull the IMF's goods trade by partner (IMTS, formerly DOTS) into the raw zone, a landing a call.
+
+Dataflow `IMF.STA,IMTS` of the same SDMX 2.1 API as the DIP client, series key
+COUNTRY.INDICATOR.COUNTERPART_COUNTRY.FREQUENCY, annual, as SDMX-CSV; OBS_VALUE is in US dollars.
+
+What is asked, and why only three counterparts: the marts need each republic's trade with the
+world (G001), China and Russia - a share is partner / world of the republic's own declarations -
+so the 15 republics are asked for exactly those, exports FOB (XG_FOB_USD) and imports CIF
+(MG_CIF_USD), five republics a call as in the DIP plan (short keys, small answers). Asking for all
+counterparts would multiply the answer some seventy-fold for rows nothing uses. One more call asks
+China for its own declarations with each republic, the live counterpart of the bundled China
+workbook, so that the two IMF copies cover the same questions. Four calls for the whole set.
+
+Answers are landed as received (SDMX-CSV as NNNNN.csv.gz; a "No Results Found" 404 as .xml.gz or
+.txt.gz with record_count 0), exactly as the DIP client does.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import requests
+
+from eurasia import reference
+from eurasia.http import ApiError, ApiResponse, PoliteGetter, build_url
+from eurasia.imf.client import AUTH_HINT, DEFAULT_INTERVAL_SECONDS, KEY_HEADER
+from eurasia.imf.sdmx_csv import (
+    CSV_10_MEDIA_TYPE,
+    NotSdmxCsvError,
+    count_observations,
+    describe_body,
+    is_no_results,
+)
+from eurasia.rawzone import RawZoneRun
+from eurasia.settings import DEFAULT_IMF_SDMX_BASE_URL, Settings
+
+log = logging.getLogger("eurasia.imf")
+
+DATAFLOW_ID = "IMF.STA,IMTS"
+DIMENSIONS = ("COUNTRY", "INDICATOR", "COUNTERPART_COUNTRY", "FREQUENCY")
+SOURCE = "imf_imts"
+DATASET = "imts"
+LABEL = "IMF SDMX (IMTS)"
+# Exports valued FOB, imports valued CIF, both in US dollars: the DOTS workbooks' two sheets.
+INDICATORS = {"XG_FOB_USD": "export", "MG_CIF_USD": "import"}
+WORLD = "G001"
+PARTNERS = ("CHN", "RUS")
+FREQUENCY = "A"
+COUNTRIES_PER_REQUEST = 5
+
+
+@dataclass(frozen=True)
+class ImtsRequest:
+    countries: tuple[str, ...]
+    counterparts: tuple[str, ...]
+    first_year: int
+    last_year: int
+    indicators: tuple[str, ...] = tuple(INDICATORS)
+    frequency: str = FREQUENCY
+
+    def key(self) -> str:
+        """Series key in the data structure's order; '+' joins alternatives of one dimension."""
+        parts = (self.countries, self.indicators, self.counterparts, (self.frequency,))
+        return ".".join("+".join(values) for values in parts)
+
+    def path(self) -> str:
+        return f"data/{DATAFLOW_ID}/{self.key()}"
+
+    def params(self) -> dict[str, int]:
+        return {"startPeriod": self.first_year, "endPeriod": self.last_year}
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.first_year, self.last_year + 1))
+
+
+def plan_requests(
+    years: Iterable[int],
+    *,
+    republics: Sequence[str] | None = None,
+    chunk_size: int = COUNTRIES_PER_REQUEST,
+) -> list[ImtsRequest]:
+    """The republics with the world, China and Russia; then China with each republic."""
+    wanted = list(years)
+    if not wanted:
+        return []
+    first, last = min(wanted), max(wanted)
+    if republics is None:
+        republics = [economy.iso3 for economy in reference.republics()]
+    own = [
+        ImtsRequest(tuple(republics[i : i + chunk_size]), (WORLD, *PARTNERS), first, last)
+        for i in range(0, len(republics), chunk_size)
+    ]
+    chinas = ImtsRequest(("CHN",), tuple(r for r in republics if r != "CHN"), first, last)
+    return [*own, chinas]
+
+
+def _getter(
+    settings: Settings, session: requests.Session | None, sleep: Callable[[float], None]
+) -> PoliteGetter:
+    interval = settings.request_interval_seconds
+    return PoliteGetter(
+        source=LABEL,
+        interval_seconds=DEFAULT_INTERVAL_SECONDS if interval is None else interval,
+        secret_headers={KEY_HEADER: settings.imf_api_key} if settings.imf_api_key else None,
+        auth_hint=AUTH_HINT,
+        session=session,
+        sleep=sleep,
+    )
+
+
+def _record_count(response: ApiResponse, getter: PoliteGetter) -> tuple[int, str]:
+    """Observations in an answer and the file extension to land it under; ApiError if unusable."""
+    url = getter.redact(response.url)
+    arrived = getter.redact(describe_body(response.content_type, response.body))
+    if response.status == 404:
+        if is_no_results(response.body):
+            return 0, "xml" if response.body.lstrip().startswith(b"<") else "txt"
+        raise ApiError(
+            f"{LABEL} answered {url} with HTTP 404 that is not 'No Results Found' ({arrived}). "
+            f"Check IMF_SDMX_BASE_URL (normally {DEFAULT_IMF_SDMX_BASE_URL}) and whether the "
+            f"dataflow {DATAFLOW_ID} still exists."
+        )
+    try:
+        return count_observations(response.body), "csv"
+    except NotSdmxCsvError as exc:
+        raise ApiError(
+            f"{LABEL} answered {url} with something that is not SDMX-CSV ({exc}; {arrived}). "
+            "Nothing was loaded; check IMF_SDMX_BASE_URL and whether the API changed its format."
+        ) from exc
+
+
+def extract(
+    settings: Settings,
+    run: RawZoneRun,
+    session: requests.Session | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict:
+    """Make the planned calls, land every answer, then mark the run complete; return a summary.
+
+    An ApiError (refused key, unusable answer, retries exhausted) propagates and leaves the run
+    without a manifest, so nothing of it is loaded.
+    """
+    plan = plan_requests(settings.years)
+    getter = _getter(settings, session, sleep)
+    rows_landed = 0
+    try:
+        for i, request in enumerate(plan, start=1):
+            url = build_url(settings.imf_base_url, request.path(), request.params())
+            log.info("IMF IMTS call %d/%d: %s", i, len(plan), "+".join(request.countries))
+            response = getter.get(url, accept=CSV_10_MEDIA_TYPE, ok_statuses=(200, 404))
+            count, extension = _record_count(response, getter)
+            run.land(
+                url=url,
+                params=request.params(),
+                requested_at=response.requested_at,
+                http_status=response.status,
+                content_type=response.content_type,
+                body=response.body,
+                extension=extension,
+                record_count=count,
+                years=request.years,
+            )
+            rows_landed += count
+            log.info(
+                "IMF IMTS call %d/%d: %d rows (%d landed in all), %.0f s waited for rate limits",
+                i,
+                len(plan),
+                count,
+                rows_landed,
+                getter.seconds_waited_for_rate_limits,
+            )
+    finally:
+        if session is None:  # a caller's session is the caller's to close
+            getter.close()
+    summary = {
+        "dataset": DATASET,
+        "calls_planned": len(plan),
+        "calls_made": getter.calls_made,
+        "rows_landed": rows_landed,
+        "landings": len(run.landings),
+        "seconds_waited_for_rate_limits": getter.seconds_waited_for_rate_limits,
+    }
+    run.complete(list(settings.years), summary)
+    log.info(
+        "IMF IMTS: %d rows in %d landings (%d HTTP calls)",
+        rows_landed,
+        len(run.landings),
+        getter.calls_made,
+    )
+    return summary
