@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from eurasia import quarantine, shrink_guard
 from eurasia.rawzone import read_manifest
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     from eurasia import loader_imf_trade  # here: that module imports helpers of this one
 
     loader_imf_trade.create_tables(con)
+    quarantine.create_quarantine_tables(con)
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,7 @@ class LoadResult:
     landings: int
     rows_loaded: int
     rows_replaced: int
+    rows_quarantined: int = 0
 
 
 def _stage_landings(con, raw_zone: Path, folder: Path, manifest: dict) -> list[str]:
@@ -222,8 +225,13 @@ def _insert_comtrade_json(
     return _count_run(con, table)
 
 
+def _read_comtrade(con, bodies: list[str], raw_zone: Path) -> None:
+    # Read as JSON and cast leniently: a malformed record is quarantined, never a cast error.
+    quarantine.read_comtrade(con, bodies, raw_zone, COMTRADE_FIELDS)
+
+
 def _insert_comtrade(con, bodies: list[str], raw_zone: Path) -> int:
-    return _insert_comtrade_json(con, bodies, raw_zone, "raw.comtrade_records", COMTRADE_FIELDS)
+    return quarantine.insert_read(con, "raw.comtrade_records", COMTRADE_FIELDS)
 
 
 def _insert_availability(con, bodies: list[str], raw_zone: Path) -> int:
@@ -232,9 +240,10 @@ def _insert_availability(con, bodies: list[str], raw_zone: Path) -> int:
     )
 
 
-def _insert_imf(con, bodies: list[str], raw_zone: Path) -> int:
+def _read_imf(con, bodies: list[str], raw_zone: Path) -> None:
     if not bodies:
-        return 0
+        quarantine.read_imf(con, None, "", IMF_DIP_COLUMNS, raw_zone)
+        return
     # SDMX-CSV quoted attributes may span lines; DuckDB's reader handles quoted newlines.
     source = (
         f"read_csv({_sql_list(bodies)}, all_varchar=true, header=true, union_by_name=true, "
@@ -243,16 +252,16 @@ def _insert_imf(con, bodies: list[str], raw_zone: Path) -> int:
     )
     present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     select = ", ".join(_imf_column(c, present) for c in IMF_DIP_COLUMNS)
-    con.execute(
-        f"""
-        INSERT INTO raw.imf_dip_observations
-        SELECT l.landing_id, l.dataset, l.requested_at, {select}
-        FROM {source} AS c
-        JOIN run_landings AS l ON c.filename = ? || '/' || l.body_file
-        """,
-        [str(raw_zone)],
-    )
-    return _count_run(con, "raw.imf_dip_observations")
+    quarantine.read_imf(con, source, select, IMF_DIP_COLUMNS, raw_zone)
+
+
+def _insert_imf(con, bodies: list[str], raw_zone: Path) -> int:
+    return quarantine.insert_read(con, "raw.imf_dip_observations", IMF_DIP_COLUMNS)
+
+
+# Tables whose runs are read before anything is replaced: malformed records are marked for
+# quarantine, and the shrink guard compares what the run brings with what it would replace.
+_READERS = {"raw.comtrade_records": _read_comtrade, "raw.imf_dip_observations": _read_imf}
 
 
 def _imf_column(name: str, present: set[str]) -> str:
@@ -261,7 +270,7 @@ def _imf_column(name: str, present: set[str]) -> str:
         # flavours has both columns, each NULL in the other flavour's rows: take whichever is set.
         if name in present:
             return 'coalesce(c."DATAFLOW", c."STRUCTURE_ID") AS "DATAFLOW"'
-        return 'c."STRUCTURE_ID"'
+        return 'c."STRUCTURE_ID" AS "DATAFLOW"'
     if name in present:
         return f'c."{name}"'
     return f'NULL AS "{name}"'
@@ -274,13 +283,22 @@ def _count_run(con, table: str) -> int:
 
 
 def load_runs(
-    con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folders: list[Path]
+    con: duckdb.DuckDBPyConnection,
+    raw_zone: Path,
+    run_folders: list[Path],
+    *,
+    full_refresh: bool = False,
 ) -> list[LoadResult]:
-    """Load several runs in one transaction: all of them, or (on any failure) none."""
+    """Load several runs in one transaction: all of them, or (on any failure) none.
+
+    Availability runs load first, so that the shrink guard sees the releases they record.
+    full_refresh accepts answers that shrink loaded data (see eurasia.shrink_guard)."""
     create_raw_tables(con)
+    order = sorted(range(len(run_folders)), key=lambda i: not _is_availability(run_folders[i]))
     con.execute("BEGIN TRANSACTION")
     try:
-        results = [_load(con, raw_zone, folder) for folder in run_folders]
+        loaded = {i: _load(con, raw_zone, run_folders[i], full_refresh) for i in order}
+        results = [loaded[i] for i in range(len(run_folders))]
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -290,9 +308,16 @@ def load_runs(
     return results
 
 
-def load_run(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -> LoadResult:
+def load_run(
+    con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path, *, full_refresh=False
+) -> LoadResult:
     """Load one completed extraction run; replaces that dataset's rows for the run's years."""
-    return load_runs(con, raw_zone, [run_folder])[0]
+    return load_runs(con, raw_zone, [run_folder], full_refresh=full_refresh)[0]
+
+
+def _is_availability(run_folder: Path) -> bool:
+    # <raw zone>/comtrade/availability/run=<id>
+    return Path(run_folder).parent.name == "availability"
 
 
 def _refuse_mixing_vintages(con, manifest: dict, run_folder: Path) -> None:
@@ -349,7 +374,9 @@ def _target(source: str, dataset: str):
     return loader_imf_trade.target(source, dataset)
 
 
-def _load(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -> LoadResult:
+def _load(
+    con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path, full_refresh: bool = False
+) -> LoadResult:
     """One run's part of the caller's transaction."""
     manifest = read_manifest(run_folder)
     source, dataset, years = manifest["source"], manifest["dataset"], manifest["years"]
@@ -360,6 +387,13 @@ def _load(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -> L
     if target is None:
         raise ValueError(f"unknown source {source!r} (dataset {dataset!r}) in {run_folder}")
     table, year_column, year_cast, insert = target
+    if table in _READERS:
+        # Read before anything is replaced: an answer that would shrink loaded data sharply
+        # without a new release is refused here, and the transaction rolls back.
+        _READERS[table](con, bodies, raw_zone)
+        shrink_guard.refuse_sharp_shrink(
+            con, table, manifest, run_folder, full_refresh=full_refresh
+        )
     years_sql = _sql_list(years) if year_cast == "VARCHAR" else f"{sorted(years)}"
     # Rows of the same landings go too (loading a run again), even if a record's year
     # is outside the run's years, so that reloading can never duplicate a row. A DELETE
@@ -379,20 +413,40 @@ def _load(con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path) -> L
         [source, dataset],
     )
     con.execute("INSERT INTO raw.landings SELECT *, now() FROM run_landings")
+    quarantine.forget_replaced(con, table, dataset, years)
     loaded = insert(con, bodies, raw_zone)
+    set_aside = quarantine.quarantined(con, table)
+    quarantined = sum(count for _, count in set_aside)
     expected = con.execute(
         "SELECT coalesce(sum(record_count), 0) FROM run_landings WHERE record_count > 0"
     ).fetchone()[0]
-    if loaded != expected:
-        # The rows read back must be the rows counted at extraction; anything else means
-        # a body was changed or misread, and nothing of the run is kept.
+    if loaded + quarantined != expected:
+        # The rows read back (loaded or quarantined) must be the rows counted at extraction;
+        # anything else means a body was changed or misread, and nothing of the run is kept.
         raise RuntimeError(
-            f"{run_folder}: read {loaded} rows from the bodies but the extraction counted "
-            f"{expected}; the raw zone was changed or misread. Nothing was loaded; "
+            f"{run_folder}: read {loaded + quarantined} rows from the bodies but the extraction "
+            f"counted {expected}; the raw zone was changed or misread. Nothing was loaded; "
             "extract again."
         )
+    if set_aside:
+        log.warning(
+            "%s/%s run %s: %d records quarantined (see %s), their cells are unknown: %s",
+            source,
+            dataset,
+            manifest["run_id"],
+            quarantined,
+            quarantine.CHECKED[table][1],
+            "; ".join(f"{count} x {reason}" for reason, count in set_aside[:10]),
+        )
     return LoadResult(
-        source, dataset, manifest["run_id"], years, len(manifest["landings"]), loaded, replaced
+        source,
+        dataset,
+        manifest["run_id"],
+        years,
+        len(manifest["landings"]),
+        loaded,
+        replaced,
+        quarantined,
     )
 
 
