@@ -22,14 +22,14 @@ export DO_NOT_TRACK := 1
 export PATH := $(BIN):$(PATH)
 AIRFLOW_DB := $(AIRFLOW_HOME)/airflow.db
 
-.PHONY: help run run-live test lint format lock standin airflow-ui clean sql docs report
+.PHONY: help run run-live test lint format lock standin airflow airflow-ui clean sql docs report
 
 help:
 	@echo "make run       run the pipeline through Airflow on the bundled DEMO snapshot (offline)"
 	@echo "make run-live  run the same DAG against the UN Comtrade and IMF APIs"
 	@echo "make test      lint and run the test suite"
 	@echo "make standin   serve the demo snapshot as stand-in APIs on 127.0.0.1:8765"
-	@echo "make airflow-ui  Airflow's scheduler and UI (airflow standalone) on :8080; Ctrl-C stops"
+	@echo "make airflow   Airflow's scheduler, dag-processor and UI on 127.0.0.1:AIRFLOW_PORT (8080); Ctrl-C stops"
 	@echo "make lock      re-resolve requirements.lock from requirements.in"
 	@echo "make sql       DuckDB SQL shell on the published copy, read-only (pipe SQL in to run it)"
 	@echo "make docs      dbt's documentation as a static site in published/docs/ (offline)"
@@ -92,9 +92,13 @@ docs: $(STAMP)
 report: $(STAMP)
 	@$(BIN)/python -m eurasia.html_report
 
-# The scheduler then runs eurasia_pipeline monthly (unpause it in the UI). Ctrl-C stops it all.
-airflow-ui: $(AIRFLOW_DB)
-	$(BIN)/airflow standalone
+# Airflow's api-server (UI and REST API), scheduler and dag-processor in the foreground, state in
+# .airflow/; every visitor is an admin, so it listens on 127.0.0.1 only. The scheduler runs
+# eurasia_pipeline monthly once it is unpaused. Ctrl-C stops it all.
+airflow: $(AIRFLOW_DB)
+	@$(BIN)/python -m eurasia.localairflow
+
+airflow-ui: airflow
 
 clean:
 	@# Everything runs made: Airflow state, warehouses (demo and live) with their raw zones.

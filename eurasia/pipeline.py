@@ -132,7 +132,12 @@ def load_runs(run_folders: list[str], years: str | None = None) -> list[dict]:
 
     settings = settings_for_run(years)
     with connect_for_writing(settings.warehouse_path, settings.lock_path) as con:
-        results = load_all(con, settings.raw_zone, [Path(folder) for folder in run_folders])
+        results = load_all(
+            con,
+            settings.raw_zone,
+            [Path(folder) for folder in run_folders],
+            full_refresh=settings.full_refresh,
+        )
     return [dataclasses.asdict(result) for result in results]
 
 

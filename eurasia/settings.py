@@ -79,6 +79,8 @@ class Settings:
     imf_api_key: str | None = field(default=None, repr=False)
     request_interval_seconds: float | None = None
     task_retries: int = DEFAULT_TASK_RETRIES
+    # Accept answers that shrink loaded data without a new release (eurasia.shrink_guard).
+    full_refresh: bool = False
     warehouse_queue: str = DEFAULT_WAREHOUSE_QUEUE
     # A webhook URL often is its own secret (the token is in the path): never shown.
     alert_webhook_url: str | None = field(default=None, repr=False)
@@ -169,6 +171,17 @@ def _task_retries(value: str | None) -> int:
     if not value.isdigit() or int(value) > 10:
         raise SettingsError(f"EURASIA_TASK_RETRIES={value!r} must be a whole number from 0 to 10")
     return int(value)
+
+
+def _full_refresh(value: str | None) -> bool:
+    if value in (None, "", "0"):
+        return False
+    if value != "1":
+        raise SettingsError(
+            f"EURASIA_FULL_REFRESH={value!r} must be 1 (accept answers that shrink loaded data, "
+            "when the source really withdrew them) or 0 / unset"
+        )
+    return True
 
 
 def _interval(value: str | None) -> float | None:
@@ -275,6 +288,7 @@ def load_settings(
         imf_api_key=_api_key("IMF_API_KEY", env.get("IMF_API_KEY"), imf_base_url),
         request_interval_seconds=_interval(env.get("EURASIA_REQUEST_INTERVAL")),
         task_retries=_task_retries(env.get("EURASIA_TASK_RETRIES")),
+        full_refresh=_full_refresh(env.get("EURASIA_FULL_REFRESH")),
         warehouse_queue=_queue(env.get("EURASIA_WAREHOUSE_QUEUE")),
         alert_webhook_url=_alert_webhook(env.get("EURASIA_ALERT_WEBHOOK")),
     )

@@ -1,0 +1,218 @@
+"""`make airflow` end to end: the real scheduler runs the DAG, triggered through the REST API.
+
+Unlike `airflow dags test`, every task then runs in a process of its own and talks to the API
+server's execution API. The test starts `python -m eurasia.localairflow` (what `make airflow`
+runs) on a free port with its own AIRFLOW_HOME and warehouse, offline on the demo snapshot;
+triggers one run that must fail (years in the future) and one that must succeed; checks the
+failure line and its webhook post, and the published marts; then stops it as Ctrl-C does and
+checks that no process is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+from webhook_receiver import WebhookReceiver
+
+from eurasia.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+DAG = "eurasia_pipeline"
+YEARS = "2015-2024"
+START_TIMEOUT = 240
+RUN_TIMEOUT = 900
+REPUBLICS = 15
+
+
+# Straight to 127.0.0.1, whatever proxy the environment names.
+LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def api(port: int, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v2{path}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with LOCAL.open(request, timeout=30) as answer:
+            return answer.status, json.loads(answer.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, {"detail": error.read().decode(errors="replace")}
+
+
+def processes_with_home(airflow_home: Path) -> list[str]:
+    """Every process whose environment names this test's AIRFLOW_HOME: ours, or left over."""
+    marker = f"AIRFLOW_HOME={airflow_home}".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            if marker in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(f"{proc.name}: {(proc / 'cmdline').read_bytes()!r}")
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+def wait_for(what: str, check, timeout: float, supervisor: subprocess.Popen, log: Path):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if supervisor.poll() is not None:
+            pytest.fail(
+                f"make airflow exited ({supervisor.returncode}) waiting for {what}:\n"
+                + log.read_text()[-4000:]
+            )
+        result = check()
+        if result:
+            return result
+        time.sleep(2)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}:\n" + log.read_text()[-4000:])
+
+
+def dag_parsed(port: int) -> bool:
+    try:
+        return api(port, "GET", f"/dags/{DAG}")[0] == 200
+    except urllib.error.URLError:  # the API server is not listening yet
+        return False
+
+
+def trigger(port: int, years: str) -> str:
+    status, run = api(
+        port, "POST", f"/dags/{DAG}/dagRuns", {"logical_date": None, "conf": {"years": years}}
+    )
+    assert status == 200, run
+    return run["dag_run_id"]
+
+
+def run_state(port: int, run_id: str) -> str | None:
+    status, run = api(port, "GET", f"/dags/{DAG}/dagRuns/{urllib.parse.quote(run_id)}")
+    assert status == 200, run
+    return run["state"] if run["state"] in ("success", "failed") else None
+
+
+def task_log_lines(airflow_home: Path, run_id: str) -> list[dict]:
+    lines = []
+    for path in (airflow_home / "logs" / f"dag_id={DAG}" / f"run_id={run_id}").rglob("*.log"):
+        for line in path.read_text().splitlines():
+            try:
+                lines.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return lines
+
+
+def test_make_airflow_runs_the_dag_under_the_scheduler(tmp_path):
+    airflow_home, warehouse = tmp_path / "airflow", tmp_path / "wh" / "eurasia.duckdb"
+    port = free_port()
+    log = tmp_path / "make-airflow.log"
+    with WebhookReceiver() as receiver, open(log, "w") as log_file:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            # Nothing of a developer's own Airflow or keys may leak into this one.
+            if not key.startswith(("AIRFLOW__DATABASE", "AIRFLOW__CORE__EXECUTOR", "EURASIA_"))
+            and key not in ("COMTRADE_API_KEY", "IMF_API_KEY")
+        }
+        env.update(
+            AIRFLOW_HOME=str(airflow_home),
+            AIRFLOW_PORT=str(port),
+            AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
+            AIRFLOW__CORE__LOAD_EXAMPLES="False",
+            AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
+            EURASIA_SOURCE="snapshot",
+            EURASIA_WAREHOUSE=str(warehouse),
+            EURASIA_YEARS=YEARS,
+            EURASIA_TASK_RETRIES="0",
+            EURASIA_ALERT_WEBHOOK=receiver.url,
+        )
+        supervisor = subprocess.Popen(
+            [sys.executable, "-m", "eurasia.localairflow"],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_for(
+                "the DAG to be parsed",
+                lambda: dag_parsed(port),
+                START_TIMEOUT,
+                supervisor,
+                log,
+            )
+            # Triggered while paused, they wait; unpausing lets the scheduler start them (and
+            # the month's scheduled run, which catchup=False makes the only one).
+            failing = trigger(port, "2090-2091")
+            succeeding = trigger(port, YEARS)
+            status, dag = api(port, "PATCH", f"/dags/{DAG}", {"is_paused": False})
+            assert (status, dag["is_paused"]) == (200, False), dag
+            states = wait_for(
+                "both runs to finish",
+                lambda: (
+                    (s := [run_state(port, failing), run_state(port, succeeding)])[0] and s[1] and s
+                ),
+                RUN_TIMEOUT,
+                supervisor,
+                log,
+            )
+            assert states == ["failed", "success"], log.read_text()[-4000:]
+
+            # The failure: one line in the task's log, and the same line at the webhook.
+            failed_lines = [
+                line["event"]
+                for line in task_log_lines(airflow_home, failing)
+                if str(line.get("event", "")).startswith("FAILED ")
+            ]
+            assert failed_lines, "no failure line in the failed run's task logs"
+            assert all("is outside" in line and "2090-2091" in line for line in failed_lines)
+            posted = [p["json"]["text"] for p in receiver.posts if p["json"]["run_id"] == failing]
+            assert sorted(posted) == sorted(failed_lines)
+
+            published = warehouse.parent / "published" / "eurasia.duckdb"
+            with duckdb.connect(str(published), read_only=True) as con:
+                partners = dict(
+                    con.execute(
+                        "select partner_iso3, count(distinct republic_iso3) "
+                        "from marts.trade_shares_preferred where share is not null "
+                        f"and year between {YEARS.replace('-', ' and ')} group by all"
+                    ).fetchall()
+                )
+                vintages = con.execute("select distinct vintage from marts.trade_shares").fetchall()
+            # China's share for all 15 republics; Russia's for the 14 others (not of itself).
+            assert partners == {"CHN": REPUBLICS, "RUS": REPUBLICS - 1}
+            assert [v for (v,) in vintages] == ["demo-synthetic-v1"]
+        finally:
+            # Ctrl-C: SIGINT to the supervisor, which stops every component's process group.
+            supervisor.send_signal(signal.SIGINT)
+            try:
+                code = supervisor.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                os.killpg(supervisor.pid, signal.SIGKILL)
+                code = None
+    assert code == 0, log.read_text()[-4000:]
+    assert "SIGINT: stopping Airflow" in log.read_text()
+    time.sleep(1)
+    assert processes_with_home(airflow_home) == []
