@@ -1,7 +1,8 @@
 """Airflow DAG `eurasia_pipeline`: wiring only; every step lives in eurasia.pipeline.
 
 extract (Comtrade data availability, then Comtrade reporter side, then Comtrade partner side;
-IMF DIP beside them: files only) -> load (DuckDB writer) -> dbt build (DuckDB writer) -> publish
+IMF DIP, then IMF goods trade, beside them: files only) -> load (DuckDB writer) -> dbt
+build (DuckDB writer) -> publish
 a read-only copy for analysts and BI (only after dbt build and its tests passed) -> summary.
 The two writers run one after the other, hold the warehouse lock while they write, and
 max_active_runs=1 keeps a second DAG run from starting beside them.
@@ -66,7 +67,7 @@ YEARS_PATTERN = r"^\s*\d{4}\s*(-\s*\d{4}\s*)?$"
 def eurasia_pipeline():
     # Comtrade's data availability first (what the source has released), then the two Comtrade
     # pulls, one after the other: in parallel they would multiply the pace the API is asked at.
-    # The IMF pull goes alongside.
+    # The IMF pulls (direct investment; goods trade by partner) go alongside.
     @task(**NETWORK_TASK)
     def extract_comtrade_availability(params=None) -> str:
         from eurasia.pipeline import extract_comtrade_availability
@@ -90,6 +91,12 @@ def eurasia_pipeline():
         from eurasia.pipeline import extract_fdi
 
         return extract_fdi(params["years"])
+
+    @task(**NETWORK_TASK)
+    def extract_imf_goods_trade(params=None) -> str:
+        from eurasia.pipeline import extract_imf_goods_trade
+
+        return extract_imf_goods_trade(params["years"])
 
     @task(**WAREHOUSE_TASK)
     def load_raw_tables(run_folders: list[str], params=None) -> list[dict]:
@@ -118,7 +125,10 @@ def eurasia_pipeline():
     availability = extract_comtrade_availability()
     reporter_side, partner_side = extract_comtrade_reporter_side(), extract_comtrade_partner_side()
     availability >> reporter_side >> partner_side
-    runs = [availability, reporter_side, partner_side, extract_imf_direct_investment()]
+    # The two IMF pulls ask one API too: one after the other, so that its pace holds.
+    direct_investment, goods_trade = extract_imf_direct_investment(), extract_imf_goods_trade()
+    direct_investment >> goods_trade
+    runs = [availability, reporter_side, partner_side, direct_investment, goods_trade]
     print_summary(publish_warehouse(dbt_build_marts(load_raw_tables(runs))))
 
 

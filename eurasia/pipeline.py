@@ -125,6 +125,28 @@ def extract_fdi(years: str | None = None) -> str:
     return str(run.folder)
 
 
+def extract_imf_goods_trade(years: str | None = None) -> str:
+    """The IMF's goods trade by partner: live, the IMTS API; offline, the bundled workbooks.
+
+    The offline copy is REAL data (IMF DOTS, February 2022 vintage), not the synthetic demo
+    snapshot: it lands with its own vintage, and all of it whatever the years asked (the marts
+    select their years)."""
+    settings = settings_for_run(years)
+    if settings.source == "live":
+        from eurasia.imf import imts
+
+        log.info("extracting IMF goods trade by partner (IMTS): %s", settings.describe())
+        run = RawZoneRun(settings.raw_zone, imts.SOURCE, imts.DATASET, new_run_id(), "live")
+        imts.extract(settings, run)
+    else:
+        from eurasia.imf import dots
+
+        log.info("landing the bundled IMF DOTS workbooks: REAL data, vintage %s", dots.VINTAGE)
+        run = RawZoneRun(settings.raw_zone, dots.SOURCE, dots.DATASET, new_run_id(), dots.VINTAGE)
+        dots.extract(run)
+    return str(run.folder)
+
+
 def load_runs(run_folders: list[str], years: str | None = None) -> list[dict]:
     """Load completed extraction runs in one transaction: all of them or none."""
     from eurasia.loader import load_runs as load_all

@@ -18,6 +18,7 @@ EXTRACTS = {
     "extract_comtrade_reporter_side",
     "extract_comtrade_partner_side",
     "extract_imf_direct_investment",
+    "extract_imf_goods_trade",
 }
 
 
@@ -57,6 +58,10 @@ def test_pipeline_wiring(dagbag):
     # a chain, and one DAG run at a time keeps a second run's writers away.
     for task_id in {"extract_comtrade_availability", "extract_imf_direct_investment"}:
         assert dag.get_task(task_id).upstream_task_ids == set()
+    # The two IMF pulls ask one API: one after the other.
+    assert dag.get_task("extract_imf_goods_trade").upstream_task_ids == {
+        "extract_imf_direct_investment"
+    }
     assert dag.max_active_runs == 1
 
 

@@ -123,7 +123,7 @@ def bundled_observations() -> list[dict[str, str]]:
     workbooks = [str(path) for path in dots.verified_workbooks()]
     indicator = {flow: code for code, flow in INDICATORS.items()}
     flows = {sheet: indicator[flow] for sheet, (flow, _valuation) in dots.SHEETS.items()}
-    con = duckdb.connect()
+    con = duckdb.connect(config={"enable_progress_bar": False})
     try:
         dots.load_excel_extension(con)
         cursor = con.execute(

@@ -35,8 +35,15 @@ def _engines(comtrade_key: str | None, imf_key: str | None) -> tuple:
     # extract step; indexing the Comtrade snapshot takes most of a second.
     from eurasia.demo.comtrade_api import ComtradeEngine
     from eurasia.demo.imf_api import ImfDipEngine
+    from eurasia.demo.imf_imts_api import ImfDataflows, bundled_imts_engine
 
+    # One IMF base URL serves both dataflows, as the real API does. IMTS answers come from the
+    # bundled REAL DOTS workbooks (not the synthetic snapshot), read on the first IMTS request.
+    imf = ImfDataflows(
+        {"IMF.STA,IMTS": bundled_imts_engine(imf_key)},
+        default=ImfDipEngine(_imf_csv_text(), api_key=imf_key),
+    )
     return (
         ("comtrade", ComtradeEngine(list(_comtrade_records()), api_key=comtrade_key)),
-        ("imf", ImfDipEngine(_imf_csv_text(), api_key=imf_key)),
+        ("imf", imf),
     )

@@ -156,7 +156,7 @@ def extract(run: RawZoneRun, bundle_dir: Path = BUNDLE_DIR) -> dict:
     BundleError (a file missing or changed) stops before anything is landed.
     """
     workbooks = verified_workbooks(bundle_dir)
-    con = duckdb.connect()
+    con = duckdb.connect(config={"enable_progress_bar": False})
     try:
         load_excel_extension(con)
         all_years: set[int] = set()
