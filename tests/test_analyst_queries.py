@@ -1,0 +1,227 @@
+"""The README's example queries (dbt_project/analyses/*.sql) and `make sql` on published demo data.
+
+Each analysis runs as an analyst runs it, through the pinned DuckDB CLI on the published copy
+read-only, and its answer is checked against the marts' own values recomputed here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+from published_demo import published_demo, settings_env
+
+from eurasia.analyst_tools import DUCKDB_CLI
+from eurasia.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+ANALYSES = PROJECT_ROOT / "dbt_project" / "analyses"
+ROUNDING = 0.05 + 1e-9  # answers rounded to one decimal
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return published_demo(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def marts(demo):
+    con = duckdb.connect(str(demo.published_path), read_only=True)
+    yield lambda sql, params=None: con.execute(sql, params or []).fetchall()
+    con.close()
+
+
+def run_analysis(demo, name: str) -> list[dict]:
+    sql = (ANALYSES / f"{name}.sql").read_text()
+    result = subprocess.run(
+        [str(DUCKDB_CLI), "-readonly", "-json", str(demo.published_path)],
+        input=sql,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0 and not result.stderr, result.stderr
+    return json.loads(result.stdout or "[]")
+
+
+def check_china_share_of_kazakhstan_imports(rows, marts):
+    expected = marts(
+        "select year, partner_value_usd / nullif(world_value_usd, 0), basis, row_status "
+        "from marts.trade_shares where is_preferred and republic_iso3 = 'KAZ' "
+        "and flow = 'import' and partner_iso3 = 'CHN' order by year"
+    )
+    assert [r["year"] for r in rows] == [year for year, *_ in expected]
+    assert len(rows) >= 20
+    for row, (_, share, basis, status) in zip(rows, expected, strict=True):
+        assert row["basis"] == basis
+        if status == "ok":
+            assert abs(row["china_share_pct"] - 100 * share) <= ROUNDING
+        else:
+            assert row["china_share_pct"] is None
+
+
+def check_year_china_first_led_total_trade(rows, marts):
+    shares = marts(
+        "select republic_iso3, year, china_share, russia_share from marts.china_vs_russia "
+        "where measure = 'total'"
+    )
+    first_led = {iso3: None for iso3, *_ in shares}
+    for iso3, year, china, russia in sorted(shares, key=lambda r: r[1]):
+        if china is not None and russia is not None and china - russia > 1e-9:
+            first_led[iso3] = first_led[iso3] or year
+    assert {r["republic_iso3"]: r["china_first_led"] for r in rows} == first_led
+    assert len(rows) == 15 and first_led["RUS"] is None
+    years = [r["china_first_led"] for r in rows if r["china_first_led"] is not None]
+    assert years == sorted(years) and years, "earliest first, never last"
+
+
+def check_leader_in_latest_year(rows, marts):
+    shares = marts(
+        "select republic_iso3, measure, year, china_share, russia_share "
+        "from marts.china_vs_russia where china_share is not null"
+    )
+    latest = {}
+    for iso3, measure, year, china, russia in shares:
+        if (iso3, measure) not in latest or year > latest[iso3, measure][0]:
+            latest[iso3, measure] = (year, china, russia)
+    assert len(rows) == len(latest) == 60  # 15 republics x 4 measures
+    for row in rows:
+        year, china, russia = latest[row["republic_iso3"], row["measure"]]
+        assert row["year"] == year
+        if russia is None:
+            assert row["leader"] is None and row["lead_pp"] is None
+        else:
+            assert row["leader"] == ("China" if china > russia else "Russia")
+            assert abs(row["lead_pp"] - 100 * (china - russia)) <= ROUNDING
+
+
+def check_china_share_of_inward_fdi(rows, marts):
+    positions = {
+        (iso3, year): (partner, world)
+        for iso3, year, partner, world in marts(
+            "select republic_iso3, year, partner_position_usd, world_position_usd "
+            "from marts.fdi_shares where partner_iso3 = 'CHN'"
+        )
+    }
+    assert len(rows) == len(positions) and len({r["republic_iso3"] for r in rows}) == 15
+    computed = 0
+    for row in rows:
+        partner, world = positions[row["republic_iso3"], row["year"]]
+        if row["share"] is None:
+            assert row["value_status"] != "ok"
+        else:
+            assert row["value_status"] == "ok" and world > 0
+            assert row["share"] == pytest.approx(partner / world, rel=1e-9, abs=1e-12)
+            computed += 1
+    assert computed > len(rows) / 2
+
+
+def check_largest_reported_mirror_gaps(rows, marts):
+    gaps = marts(
+        "select abs(reported_value_usd - mirror_value_usd) from marts.trade_asymmetries "
+        "where partner_iso3 = 'CHN' and reported_value_usd is not null "
+        "and mirror_value_usd is not null"
+    )
+    assert len(rows) == 20
+    assert {r["partner_iso3"] for r in rows} == {"CHN"}
+    for row in rows:
+        assert row["gap_usd"] == pytest.approx(
+            row["reported_value_usd"] - row["mirror_value_usd"], rel=1e-9
+        )
+    sizes = [abs(r["gap_usd"]) for r in rows]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[0] == pytest.approx(max(g for (g,) in gaps), rel=1e-9)
+    assert sizes[-1] == pytest.approx(sorted((g for (g,) in gaps), reverse=True)[19], rel=1e-9)
+
+
+def check_not_reported_by_the_republics(rows, marts):
+    expected = marts(
+        "select republic_iso3, year, measure, status, reason from marts.coverage "
+        "where status <> 'reported'"
+    )
+    assert Counter(tuple(r.values()) for r in rows) == Counter(expected)
+    assert rows and all(r["reason"] for r in rows)
+    assert {r["status"] for r in rows} >= {"mirror", "not yet released"}
+
+
+def check_the_claim(rows, marts):
+    growth = marts(
+        "select partner_iso3, measure, count(*) filter (where rose), "
+        "count(*) filter (where rose is not null) from marts.china_growth group by all"
+    )
+    partner_names = {"CHN": "China", "RUS": "Russia"}
+    expected = Counter((partner_names[p], rose, of) for p, _, rose, of in growth)
+    found = Counter()
+    for row in rows:
+        match = re.match(r"(China|Russia)'s .* rose in (\d+) of (\d+) republics", row["summary"])
+        assert match, row["summary"]
+        found[match.group(1), int(match.group(2)), int(match.group(3))] += 1
+    assert found == expected and len(rows) == 6
+
+
+CHECKS = {name.removeprefix("check_"): fn for name, fn in globals().items() if name[:6] == "check_"}
+
+
+def test_every_analysis_has_a_check_of_its_answer():
+    assert sorted(CHECKS) == sorted(p.stem for p in ANALYSES.glob("*.sql"))
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_analysis_answers_on_the_published_demo_copy(demo, marts, name):
+    CHECKS[name](run_analysis(demo, name), marts)
+
+
+def test_make_sql_runs_piped_sql_on_the_published_copy_and_exits(demo):
+    result = subprocess.run(
+        ["make", "-s", "sql"],
+        input=".mode csv\nselect count(*) as republics from marts.coverage where year = 2010 "
+        "and measure = 'total';\n",
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=settings_env(demo),
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["republics", "15"]
+
+
+def test_make_sql_is_read_only(demo):
+    result = subprocess.run(
+        ["make", "-s", "sql"],
+        input="create table marts.scratch as select 1;\n",
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=settings_env(demo),
+        timeout=60,
+    )
+    assert "read-only" in (result.stdout + result.stderr).lower()
+    with duckdb.connect(str(demo.published_path), read_only=True) as con:
+        tables = con.execute("select table_name from duckdb_tables() where schema_name = 'marts'")
+        assert "scratch" not in {name for (name,) in tables.fetchall()}
+
+
+def test_make_sql_without_a_published_copy_says_what_to_do(tmp_path):
+    env = {**os.environ, "EURASIA_SOURCE": "snapshot"}
+    env["EURASIA_WAREHOUSE"] = str(tmp_path / "eurasia.duckdb")
+    env.pop("EURASIA_PUBLISHED", None)
+    result = subprocess.run(
+        ["make", "-s", "sql"],
+        input="select 1;\n",
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "does not exist yet; run `make run` first" in result.stderr
+    assert not Path(tmp_path / "published").exists()
