@@ -12,7 +12,9 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from eurasia import demo
@@ -30,31 +32,65 @@ DBT_LINE = re.compile(
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # The summary task logs the report too (for the Airflow UI); it is printed once at the end here.
 QUIET_LOGGERS = ("eurasia.summary",)
+# Continuation lines of an exception's message shown (a dbt failure lists its tests).
+MESSAGE_LINES = 8
 
 
 def _echo(line: str) -> None:
     print(line, flush=True)
 
 
-def _follow(process: subprocess.Popen, log_file) -> None:
-    """Copy Airflow's output to the log file and echo the lines a person needs."""
-    # After "Task failed with exception": skip the traceback's frames, echo the exception and
-    # the lines of its message until Airflow's next timestamped log line.
-    state = "normal"
+@dataclass
+class TaskFailure:
+    """The exception a task failed with: the last one of a chain, the one with our message."""
+
+    task: str
+    exception: str  # its class name, without the module
+    message: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        first, *rest = self.message or [""]
+        return [f"{self.task}: {first}" if first else self.task, *rest[:MESSAGE_LINES]]
+
+
+def last_exception(block: list[str]) -> tuple[str, list[str]]:
+    """(class name, message lines) of the exception a traceback block ends with.
+
+    A chained exception prints each traceback in turn ("The above exception was the direct
+    cause of the following exception:"); the last one is the one raised, and ours carries the
+    message saying what to do.
+    """
+    starts = [i for i, line in enumerate(block) if line.startswith("Traceback (most recent")]
+    lines = block[starts[-1] + 1 :] if starts else block
+    while lines and (not lines[0].strip() or lines[0].startswith(" ")):
+        lines = lines[1:]  # the frames, and the source lines and carets under them
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    if not lines:
+        return "", []
+    name, _, message = lines[0].partition(": ")
+    return name.rsplit(".", 1)[-1], [message.strip(), *(line.rstrip() for line in lines[1:])]
+
+
+def _follow(process: subprocess.Popen, log_file) -> list[TaskFailure]:
+    """Copy Airflow's output to the log file, echo the lines a person needs, return failures."""
+    # After "Task failed with exception" comes a traceback, until Airflow's next timestamped
+    # line: it is kept in the log file, and only the exception's message is shown.
+    failures: list[TaskFailure] = []
+    task = "?"
+    block: list[str] | None = None
     for raw in process.stdout:
         log_file.write(raw)
         line = ANSI.sub("", raw.rstrip("\n"))
-        if state == "traceback":
-            if line.startswith(("Traceback", " ")) or not line:
-                continue
-            state = "message"
-        if state == "message":
+        if block is not None:
             if not TIMESTAMPED.match(line):
-                _echo(f"    {line}")
+                block.append(line)
                 continue
-            state = "normal"
+            failures.append(_failure(task, block))
+            block = None
         if match := TASK_START.search(line):
-            _echo(f"▶ {match.group(1)}")
+            task = match.group(1)
+            _echo(f"▶ {task}")
         elif match := OWN_LOG.search(line):
             level, message, logger = match.groups()
             if logger not in QUIET_LOGGERS:
@@ -62,8 +98,55 @@ def _follow(process: subprocess.Popen, log_file) -> None:
         elif match := DBT_LINE.search(line):
             _echo(f"    dbt: {match.group(0).strip(' .')}")
         elif TASK_FAILED.search(line):
-            _echo("  ✗ task failed:")
-            state = "traceback"
+            block = []
+    if block is not None:
+        failures.append(_failure(task, block))
+    return failures
+
+
+def _failure(task: str, block: list[str]) -> TaskFailure:
+    name, message = last_exception(block)
+    failure = TaskFailure(task, name, message)
+    _echo(f"  ✗ {task} failed ({name or 'see the log'}):")
+    for line in message[: MESSAGE_LINES + 1]:
+        _echo(f"    {line}")
+    return failure
+
+
+def _ending(dag_id: str, elapsed: float, code: int, failures: list[TaskFailure], log_path) -> str:
+    """What a failed run ends with: the failing task, its reason and what to do, last."""
+    lines = [
+        "",
+        f"{dag_id} FAILED after {elapsed:.0f} s. Full Airflow log, with tracebacks: {log_path}",
+    ]
+    if not failures:
+        how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+        return "\n".join([*lines, f"✗ airflow dags test ended ({how}) before a task said why"])
+    *earlier, last = failures
+    lines += [f"✗ {failure.lines()[0]}" for failure in earlier]
+    first, *rest = last.lines()
+    return "\n".join([*lines, f"✗ {first}", *(f"  {line}" for line in rest)])
+
+
+def _fail_runs_left_by_killed_processes(dag_id: str, env: dict[str, str]) -> threading.Thread:
+    """In the background (importing Airflow's models takes seconds): a run a killed `make run`
+    left `running` is marked failed, so that its claim on the warehouse counts as stale."""
+
+    def work() -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "eurasia.stale_runs", dag_id],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        for line in done.stdout.splitlines():
+            _echo(f"    ! {line}")
+        if done.returncode != 0:
+            _echo(f"    ! could not check for runs left running: {done.stderr.strip()[-300:]}")
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     log_path = logs / f"{dag_id}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log"
     started = time.monotonic()
+    cleanup = _fail_runs_left_by_killed_processes(dag_id, env)
     with open(log_path, "w") as log_file:
         process = subprocess.Popen(
             [str(Path(sys.executable).with_name("airflow")), "dags", "test", dag_id],
@@ -92,11 +176,12 @@ def main(argv: list[str] | None = None) -> int:
             text=True,
             env=env,
         )
-        _follow(process, log_file)
+        failures = _follow(process, log_file)
         code = process.wait()
+    cleanup.join()
     elapsed = time.monotonic() - started
     if code != 0:
-        _echo(f"\n{dag_id} FAILED after {elapsed:.0f} s. Full Airflow log: {log_path}")
+        _echo(_ending(dag_id, elapsed, code, failures, log_path))
         return 1
     from eurasia.report import run_summary
 

@@ -164,22 +164,30 @@ def load_runs(run_folders: list[str], years: str | None = None) -> list[dict]:
 
 
 def build_marts(years: str | None = None) -> dict:
+    from eurasia.run_claim import holding_warehouse
     from eurasia.transform import dbt_build
 
     settings = settings_for_run(years)
-    return dataclasses.asdict(dbt_build(settings))
+    with holding_warehouse(settings):
+        return dataclasses.asdict(dbt_build(settings))
 
 
 def publish_warehouse(years: str | None = None) -> str:
     from eurasia.publish import publish
+    from eurasia.run_claim import holding_warehouse
 
-    return str(publish(settings_for_run(years)))
+    settings = settings_for_run(years)
+    with holding_warehouse(settings):
+        return str(publish(settings))
 
 
 def summarise(years: str | None = None) -> str:
     from eurasia.report import run_summary
+    from eurasia.run_claim import holding_warehouse
 
-    text = run_summary(settings_for_run(years))
+    settings = settings_for_run(years)
+    with holding_warehouse(settings, release=True):
+        text = run_summary(settings)
     summary_log = logging.getLogger("eurasia.summary")
     for line in text.splitlines():
         summary_log.info("%s", line)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from eurasia.dagrun import _follow
+from eurasia.dagrun import TaskFailure, _ending, _follow, last_exception
 
 AIRFLOW_OUTPUT = """\
 2026-11-29T14:48:50.1Z [info     ] Filling up the DagBag [airflow.models.dagbag] loc=x.py:1
@@ -36,9 +36,78 @@ def test_shows_tasks_progress_failures_and_mart_builds_only(capsys):
         "▶ extract_comtrade_reporter_side",
         "    comtrade reporter: call 1/6 planned, 356 rows landed",
         "    ! rate limited (HTTP 429); waiting 3 s",
-        "  ✗ task failed:",
-        "    eurasia.transform.DbtBuildError: dbt build failed; the marts were not all rebuilt:",
+        "  ✗ extract_comtrade_reporter_side failed (DbtBuildError):",
+        "    dbt build failed; the marts were not all rebuilt:",
         "      coverage_has_no_unexplained_gaps: Got 3 results, configured to fail if != 0",
         "    dbt: 12 of 156 OK created sql table model marts.trade_shares",
     ]
     assert log_file.getvalue() == AIRFLOW_OUTPUT  # everything is kept in the log file
+
+
+# What Airflow prints for an exception raised `from` another: both tracebacks, about 45 lines.
+CHAINED = """\
+2026-12-02T05:42:40.1Z [info     ] [DAG TEST] running task <TaskInstance: eurasia_pipeline.load_raw_tables manual__x [TaskInstanceState.SCHEDULED]> [airflow.sdk] loc=dag.py:1
+2026-12-02T05:42:41.1Z [error    ] Task failed with exception [task] loc=task_runner.py:1676
+Traceback (most recent call last):
+  File "/work/main/eurasia/warehouse.py", line 100, in _connect
+    return duckdb.connect(str(path), read_only=read_only)
+           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+_duckdb.IOException: IO Error: Could not set lock on file "/w/eurasia.duckdb": Conflicting lock is held in /usr/bin/python3.11 (PID 17097).
+
+The above exception was the direct cause of the following exception:
+
+Traceback (most recent call last):
+  File "/x/task_runner.py", line 1579, in _run_task_and_map_outcome
+    result = _execute_task(context=context, ti=ti, log=log)
+             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "/work/main/eurasia/warehouse.py", line 104, in _connect
+    raise WarehouseBusyError(
+eurasia.warehouse.WarehouseBusyError: /w/eurasia.duckdb is open in another process (a DuckDB shell). Close the other connection and run again.
+
+2026-12-02T05:42:41.2Z [info     ] Task instance state updated [airflow.api] new_state=failed
+"""
+
+
+def test_a_chained_exception_shows_its_last_message_only_and_the_run_ends_with_it(capsys):
+    class Chained:
+        stdout = io.StringIO(CHAINED)
+
+    failures = _follow(Chained(), io.StringIO())
+    shown = capsys.readouterr().out.splitlines()
+    assert shown == [
+        "▶ load_raw_tables",
+        "  ✗ load_raw_tables failed (WarehouseBusyError):",
+        "    /w/eurasia.duckdb is open in another process (a DuckDB shell). "
+        "Close the other connection and run again.",
+    ]
+    ending = _ending("eurasia_pipeline", 22.4, 1, failures, "/logs/run.log").splitlines()
+    assert ending[-2] == (
+        "eurasia_pipeline FAILED after 22 s. Full Airflow log, with tracebacks: /logs/run.log"
+    )
+    assert ending[-1] == (
+        "✗ load_raw_tables: /w/eurasia.duckdb is open in another process (a DuckDB shell). "
+        "Close the other connection and run again."
+    )
+
+
+def test_the_ending_lists_every_failed_task_and_ends_with_the_last_in_full():
+    failures = [
+        TaskFailure("extract_imf_direct_investment", "ApiError", ["imf: HTTP 401. Check it."]),
+        TaskFailure("dbt_build_marts", "DbtBuildError", ["dbt build failed:", "  test_x: 3"]),
+    ]
+    assert _ending("d", 5, 1, failures, "l").splitlines()[-3:] == [
+        "✗ extract_imf_direct_investment: imf: HTTP 401. Check it.",
+        "✗ dbt_build_marts: dbt build failed:",
+        "    test_x: 3",
+    ]
+
+
+def test_a_killed_run_says_so():
+    assert _ending("d", 5, -9, [], "l").splitlines()[-1] == (
+        "✗ airflow dags test ended (killed by signal 9) before a task said why"
+    )
+
+
+def test_last_exception_without_a_traceback_takes_the_block_as_the_message():
+    assert last_exception(["ValueError: bad", "  detail"]) == ("ValueError", ["bad", "  detail"])
+    assert last_exception([]) == ("", [])
