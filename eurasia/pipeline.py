@@ -150,10 +150,16 @@ def extract_imf_goods_trade(years: str | None = None) -> str:
 def load_runs(run_folders: list[str], years: str | None = None) -> list[dict]:
     """Load completed extraction runs in one transaction: all of them or none."""
     from eurasia.loader import load_runs as load_all
+    from eurasia.run_claim import holding_warehouse
     from eurasia.warehouse import connect_for_writing
 
     settings = settings_for_run(years)
-    with connect_for_writing(settings.warehouse_path, settings.lock_path) as con:
+    # The run holds the warehouse from here to its summary: no other run's load, build or
+    # publication can come in between.
+    with (
+        holding_warehouse(settings, take=True),
+        connect_for_writing(settings.warehouse_path, settings.lock_path) as con,
+    ):
         results = load_all(
             con,
             settings.raw_zone,
