@@ -9,11 +9,14 @@ A fake session answers; nothing sleeps for real.
 from __future__ import annotations
 
 import email.utils
+import logging
+import socket
 import time
 
 import pytest
 import requests
 
+from eurasia.demo.standin import Fault, StandinServer
 from eurasia.http import ApiError, ApiUnavailableError, PoliteGetter, build_url, retry_after_seconds
 
 SECRET = "k3y-S3cret-0a9f"
@@ -37,7 +40,7 @@ class FakeSession:
         self.script = list(script)
         self.sent: list[tuple[str, dict]] = []
 
-    def get(self, url, headers=None, timeout=None, allow_redirects=True):
+    def get(self, url, headers=None, timeout=None, allow_redirects=True, stream=False):
         assert allow_redirects is False  # a redirect could carry the key to another host
         self.sent.append((url, dict(headers or {})))
         item = self.script.pop(0)
@@ -246,3 +249,92 @@ def test_build_url_keeps_the_api_separators_and_drops_none():
         "https://comtradeapi.un.org/data/v1/get/C/A/HS?reporterCode=398,417&period=2010&q=a+b%26c"
     )
     assert build_url("https://h/x", "y", {}) == "https://h/x/y"
+
+
+# --- the whole of a call is bounded, and an unknown host is not a transient failure ----------
+
+
+class OneAnswer:
+    """An engine for the stand-in that answers every path with the same JSON body."""
+
+    body = b'{"data": [' + b",".join(b'{"n": %d}' % i for i in range(200)) + b"]}"
+
+    def answer(self, path, query, headers):
+        return 200, {"Content-Type": "application/json"}, self.body
+
+
+def test_a_trickling_server_is_cut_at_the_deadline_with_visible_lines_then_retried(caplog):
+    with StandinServer(routes={"/api": OneAnswer()}) as server:
+        # One byte every 0.2 s never trips a per-read timeout, and would take minutes.
+        server.fail_next(Fault(0, dribble_seconds=0.2))
+        sleeps: list[float] = []
+        polite = PoliteGetter(
+            source="Test API", interval_seconds=0, sleep=sleeps.append, deadline_seconds=1.5
+        )
+        started = time.monotonic()
+        with caplog.at_level(logging.WARNING, logger="eurasia.http"):
+            answer = polite.get(server.url + "/api/x")
+        elapsed = time.monotonic() - started
+
+    assert answer.body == OneAnswer.body and answer.attempts == 2
+    assert 1.5 <= elapsed < 4  # the first attempt was cut at its deadline, not after minutes
+    assert "no complete answer yet after" in caplog.text  # the silent wait is shown
+    assert "within the 1.5 s deadline of a call" in caplog.text
+    assert len(sleeps) == 1  # then retried like any transient failure
+
+
+def test_a_call_that_never_finishes_in_time_stops_naming_the_deadline():
+    with StandinServer(routes={"/api": OneAnswer()}) as server:
+        server.fail_next(*[Fault(0, dribble_seconds=0.5)] * 2)
+        polite = PoliteGetter(
+            source="Test API",
+            interval_seconds=0,
+            sleep=lambda s: None,
+            deadline_seconds=0.5,
+            max_attempts=2,
+        )
+        with pytest.raises(ApiUnavailableError, match="deadline of a call"):
+            polite.get(server.url + "/api/x")
+
+
+def test_an_unknown_host_fails_fast_naming_the_dns_cause(monkeypatch):
+    def no_such_host(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
+    sleeps: list[float] = []
+    polite = PoliteGetter(
+        source="Test API", interval_seconds=0, sleep=sleeps.append, url_setting="TEST_BASE_URL"
+    )
+
+    with pytest.raises(ApiError) as raised:
+        polite.get("http://example.invalid/data")
+
+    message = str(raised.value)
+    assert not isinstance(raised.value, ApiUnavailableError)
+    assert sleeps == [] and polite.calls_made == 1  # not retried as if transient
+    assert "'example.invalid' is unknown" in message
+    assert "Name or service not known" in message and "TEST_BASE_URL" in message
+
+
+def test_a_resolver_that_does_not_answer_is_retried(monkeypatch):
+    def resolver_down(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver_down)
+    polite = PoliteGetter(source="Test API", interval_seconds=0, sleep=lambda s: None)
+    with pytest.raises(ApiUnavailableError, match="after 6 attempts"):
+        polite.get("http://example.invalid/data")
+    assert polite.calls_made == 6
+
+
+def test_an_answer_the_check_rejects_is_retried_then_named():
+    clock = Clock()
+    session = FakeSession(response(200, b"<html>busy</html>"), response(200, b"{}"))
+    check = lambda answer: "an HTML page" if answer.body.startswith(b"<") else None  # noqa: E731
+    assert getter(session, clock).get(URL, check=check).body == b"{}"
+    assert clock.sleeps == [2.0]
+
+    session = FakeSession(*[response(200, b"<html>busy</html>")] * 2)
+    with pytest.raises(ApiUnavailableError, match="HTTP 200 but an HTML page"):
+        getter(session, max_attempts=2).get(URL, check=check)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import threading
+import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,12 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     path_prefix: str = ""  # only requests whose path starts with this are affected
     drop_connection: bool = False  # close the socket without answering
+    # With status 0: the engine's own answer, but misdelivered. `cut_after` bytes of it, with no
+    # Content-Length, then the connection closes (a body cut off that the client cannot tell
+    # from a whole one); or `dribble_seconds` between single bytes (a server that never stalls
+    # long enough for a per-read timeout, yet never finishes).
+    cut_after: int | None = None
+    dribble_seconds: float = 0.0
 
 
 @dataclass
@@ -93,7 +100,7 @@ class StandinServer:
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
-                if fault:
+                if fault and fault.status:
                     status, out_headers, body = fault.status, dict(fault.headers), fault.body
                 else:
                     status, out_headers, body = server.dispatch(path, query, headers)
@@ -101,9 +108,30 @@ class StandinServer:
                 self.send_response(status)
                 for name, value in out_headers.items():
                     self.send_header(name, value)
+                if fault and fault.cut_after is not None:
+                    self._send_cut(body[: fault.cut_after])
+                    return
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if fault and fault.dribble_seconds:
+                    self._dribble(body, fault.dribble_seconds)
+                    return
                 self.wfile.write(body)
+
+            def _send_cut(self, part: bytes) -> None:
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(part)
+                self.close_connection = True
+
+            def _dribble(self, body: bytes, seconds: float) -> None:
+                try:
+                    for i in range(len(body)):
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(seconds)
+                except OSError:  # the client gave up and closed the connection
+                    self.close_connection = True
 
             def log_message(self, *args):  # keep test output quiet
                 pass
