@@ -32,8 +32,15 @@ DEFAULT_TASK_RETRIES = 2
 DEFAULT_WAREHOUSE_QUEUE = "warehouse"
 DEFAULT_AIRFLOW_PORT = 8080
 SOURCES = ("snapshot", "live")
-# Comtrade's annual series start in 1962; nothing later than the current year can exist.
-FIRST_POSSIBLE_YEAR = 1962
+# The 15 republics became independent states at the end of 1991: nothing is reported by or about
+# them for earlier years (UN Comtrade's data for them start in the 1990s). Nothing later than the
+# current year can exist.
+FIRST_POSSIBLE_YEAR = 1992
+# Each API call's total deadline (eurasia.http), the Airflow tasks' execution_timeout, and how long
+# the landings of a pull stay reusable by a rerun of the same plan (eurasia.rawzone: resume).
+DEFAULT_REQUEST_DEADLINE_SECONDS = 180.0
+DEFAULT_TASK_TIMEOUT_MINUTES = 180
+DEFAULT_REUSE_HOURS = 72.0
 
 
 def default_years(source: str = "snapshot", *, today: dt.date | None = None) -> str:
@@ -81,6 +88,9 @@ class Settings:
     task_retries: int = DEFAULT_TASK_RETRIES
     # Accept answers that shrink loaded data without a new release (eurasia.shrink_guard).
     full_refresh: bool = False
+    request_deadline_seconds: float = DEFAULT_REQUEST_DEADLINE_SECONDS
+    task_timeout_minutes: int = DEFAULT_TASK_TIMEOUT_MINUTES
+    reuse_hours: float = DEFAULT_REUSE_HOURS
     warehouse_queue: str = DEFAULT_WAREHOUSE_QUEUE
     # A webhook URL often is its own secret (the token is in the path): never shown.
     alert_webhook_url: str | None = field(default=None, repr=False)
@@ -121,7 +131,14 @@ def parse_years(text: str, *, today: dt.date | None = None) -> YearRange:
             f"EURASIA_YEARS={text!r} runs backwards; "
             f"write the earlier year first, e.g. {last}-{first}"
         )
-    if first < FIRST_POSSIBLE_YEAR or last > today.year:
+    if first < FIRST_POSSIBLE_YEAR:
+        raise SettingsError(
+            f"EURASIA_YEARS={text!r} starts before {FIRST_POSSIBLE_YEAR}: the 15 republics became "
+            "independent states at the end of 1991, so there are no data reported by or about "
+            "them for earlier years (UN Comtrade's start in the 1990s). Start at "
+            f"{FIRST_POSSIBLE_YEAR} or later, e.g. {FIRST_POSSIBLE_YEAR}-{max(last, 2000)}"
+        )
+    if last > today.year:
         raise SettingsError(
             f"EURASIA_YEARS={text!r} is outside {FIRST_POSSIBLE_YEAR}-{today.year}, "
             "the years for which annual data can exist"
@@ -234,6 +251,18 @@ def airflow_port(value: str | None) -> int:
     return int(value)
 
 
+def _bounded_number(name: str, value: str | None, default: float, low: float, high: float) -> float:
+    if value in (None, ""):
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not low <= number <= high:  # NaN fails too
+        raise SettingsError(f"{name}={value!r} must be a number from {low:g} to {high:g}")
+    return number
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, *, today: dt.date | None = None
 ) -> Settings:
@@ -289,6 +318,26 @@ def load_settings(
         request_interval_seconds=_interval(env.get("EURASIA_REQUEST_INTERVAL")),
         task_retries=_task_retries(env.get("EURASIA_TASK_RETRIES")),
         full_refresh=_full_refresh(env.get("EURASIA_FULL_REFRESH")),
+        request_deadline_seconds=_bounded_number(
+            "EURASIA_REQUEST_DEADLINE",
+            env.get("EURASIA_REQUEST_DEADLINE"),
+            DEFAULT_REQUEST_DEADLINE_SECONDS,
+            0.5,
+            3600,
+        ),
+        task_timeout_minutes=int(
+            _bounded_number(
+                "EURASIA_TASK_TIMEOUT",
+                env.get("EURASIA_TASK_TIMEOUT"),
+                DEFAULT_TASK_TIMEOUT_MINUTES,
+                1,
+                1440,
+            )
+        ),
+        # Up to a week: a monthly scheduled run must never reuse the previous month's pull.
+        reuse_hours=_bounded_number(
+            "EURASIA_REUSE_HOURS", env.get("EURASIA_REUSE_HOURS"), DEFAULT_REUSE_HOURS, 0, 168
+        ),
         warehouse_queue=_queue(env.get("EURASIA_WAREHOUSE_QUEUE")),
         alert_webhook_url=_alert_webhook(env.get("EURASIA_ALERT_WEBHOOK")),
     )

@@ -54,6 +54,9 @@ def test_empty_values_mean_the_default():
             "COMTRADE_API_KEY",
             "IMF_API_KEY",
             "EURASIA_REQUEST_INTERVAL",
+            "EURASIA_REQUEST_DEADLINE",
+            "EURASIA_TASK_TIMEOUT",
+            "EURASIA_REUSE_HOURS",
         )
     }
     assert load_settings(empty) == load_settings({})
@@ -79,6 +82,33 @@ def test_valid_values_are_taken():
     assert load_settings({"EURASIA_REQUEST_INTERVAL": "0"}).request_interval_seconds == 0.0
 
 
+@pytest.mark.parametrize("years", ["1985-1990", "1990-2000", "1991"])
+def test_years_before_the_republics_existed_are_refused_before_any_request(years):
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"EURASIA_YEARS": years, "EURASIA_SOURCE": "live"})
+    message = str(raised.value)
+    assert "starts before 1992" in message and "end of 1991" in message
+    assert "e.g. 1992-2000" in message
+    assert load_settings({"EURASIA_YEARS": "1992-1995"}).years == YearRange(1992, 1995)
+
+
+def test_waits_and_reuse_have_defaults_and_take_values():
+    default = load_settings({})
+    assert default.request_deadline_seconds == 180.0
+    assert default.task_timeout_minutes == 180
+    assert default.reuse_hours == 72.0
+    settings = load_settings(
+        {
+            "EURASIA_REQUEST_DEADLINE": "1.5",
+            "EURASIA_TASK_TIMEOUT": "30",
+            "EURASIA_REUSE_HOURS": "0",
+        }
+    )
+    assert settings.request_deadline_seconds == 1.5
+    assert settings.task_timeout_minutes == 30
+    assert settings.reuse_hours == 0.0
+
+
 def test_a_single_year_is_a_range_of_one():
     assert parse_years("2015") == YearRange(2015, 2015)
     assert list(parse_years("2015")) == [2015]
@@ -86,8 +116,8 @@ def test_a_single_year_is_a_range_of_one():
 
 def test_the_current_year_is_allowed_and_the_next_is_not():
     today = dt.date(2030, 6, 1)
-    assert parse_years("1962-2030", today=today) == YearRange(1962, 2030)
-    with pytest.raises(SettingsError, match="outside 1962-2030"):
+    assert parse_years("1992-2030", today=today) == YearRange(1992, 2030)
+    with pytest.raises(SettingsError, match="outside 1992-2030"):
         parse_years("2000-2031", today=today)
 
 
@@ -114,8 +144,8 @@ def test_raw_zone_defaults_to_next_to_the_warehouse(tmp_path):
         ("EURASIA_YEARS", "20x0", "FIRST-LAST"),
         ("EURASIA_YEARS", "2000-", "FIRST-LAST"),
         ("EURASIA_YEARS", "2000..2010", "FIRST-LAST"),
-        ("EURASIA_YEARS", "1950-1960", "outside 1962-"),
-        ("EURASIA_YEARS", f"2000-{THIS_YEAR + 1}", f"outside 1962-{THIS_YEAR}"),
+        ("EURASIA_YEARS", "1950-1960", "starts before 1992"),
+        ("EURASIA_YEARS", f"2000-{THIS_YEAR + 1}", f"outside 1992-{THIS_YEAR}"),
         ("EURASIA_YEARS", str(THIS_YEAR + 1), "outside"),
         ("EURASIA_SOURCE", "foo", "'snapshot'"),
         ("EURASIA_SOURCE", "Live", "'live'"),
@@ -141,6 +171,11 @@ def test_raw_zone_defaults_to_next_to_the_warehouse(tmp_path):
         ("EURASIA_REQUEST_INTERVAL", "-1", "number of seconds"),
         ("EURASIA_REQUEST_INTERVAL", "601", "from 0 to 600"),
         ("EURASIA_REQUEST_INTERVAL", "nan", "number of seconds"),
+        ("EURASIA_REQUEST_DEADLINE", "0", "from 0.5 to 3600"),
+        ("EURASIA_REQUEST_DEADLINE", "soon", "number"),
+        ("EURASIA_TASK_TIMEOUT", "0", "from 1 to 1440"),
+        ("EURASIA_REUSE_HOURS", "720", "from 0 to 168"),
+        ("EURASIA_REUSE_HOURS", "-1", "from 0 to 168"),
     ],
 )
 def test_malformed_value_is_refused_naming_the_variable(name, value, advice):
