@@ -5,10 +5,19 @@ Layout, one folder per extraction run so that a run is loaded whole or not at al
     <raw_zone>/<source>/<dataset>/run=<run_id>/
         00001.json.gz             the response body exactly as received, gzip-compressed
         00001.request.json        what was asked and when (no secrets) - see LandingRecord
+        _PLAN.json                written first: what the run was to ask (see RawZoneRun.begin)
+        _CUT.json                 requests whose answers were cut at a cap, never landed
         _MANIFEST.json            written last; a run without it is incomplete and never loaded
 
 Files are written to a temporary name and renamed into place, so a crash never leaves a
 half-written file that looks complete.
+
+Resume. A pull stopped midway (a used-up quota, an outage, a killed task) leaves its landings
+without a manifest. RawZoneRun.begin(plan, reuse_within=...) lets the next pull of the same plan
+carry on in that folder - asking only for what answered() does not know - and then write the
+manifest; a complete pull of the same plan is reused whole. Only the newest run of the dataset
+qualifies, and only while it started within `reuse_within`, so a scheduled monthly run always
+fetches afresh, and a run is never resumed across a change of years, endpoint or plan.
 """
 
 from __future__ import annotations
@@ -17,12 +26,17 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+import logging
 import os
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
 MANIFEST = "_MANIFEST.json"
+PLAN = "_PLAN.json"
+CUT = "_CUT.json"
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -73,6 +87,100 @@ class RawZoneRun:
         self.folder = root / source / dataset / f"run={run_id}"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.landings: list[LandingRecord] = []
+        self.resumed_from: int = 0  # landings found in the folder when this run took it over
+        self._by_url: dict[str, LandingRecord] = {}
+        self._cut: list[str] = []
+
+    # --- resume -------------------------------------------------------------------------------
+
+    def begin(self, plan: dict, *, reuse_within: dt.timedelta) -> str:
+        """Declare what this run will ask; take over the previous run of the same plan if any.
+
+        `plan` identifies the pull (e.g. endpoint, base URL, years, a hash of the planned URLs):
+        JSON-serialisable and equal only for pulls that ask the same questions. Returns
+        'resumed' (an interrupted run's landings are kept; ask only what answered() lacks),
+        'complete' (a complete run is reused whole: ask nothing, load it as it is) or 'new'.
+        This object then stands for the run taken over: folder, run_id and landings are its.
+        """
+        previous = self._newest_other_run() if reuse_within > dt.timedelta(0) else None
+        landings = self._reusable_landings(previous, plan, reuse_within) if previous else None
+        if previous is not None and landings is not None:
+            self._take_over(previous, landings)
+            return "complete" if self.is_complete else "resumed"
+        started = {"plan": plan, "vintage": self.vintage, "started_at": _now_iso()}
+        _write_atomically(self.folder / PLAN, json.dumps(started, indent=1).encode())
+        return "new"
+
+    @property
+    def is_complete(self) -> bool:
+        return (self.folder / MANIFEST).exists()
+
+    def answered(self, url: str) -> LandingRecord | None:
+        """The landing that already holds the answer to this URL, if any."""
+        return self._by_url.get(url)
+
+    def was_cut(self, url: str) -> bool:
+        """Whether this URL's answer was cut at a cap earlier in the run (ask its parts)."""
+        return url in self._cut
+
+    def note_cut(self, url: str) -> None:
+        if url not in self._cut:
+            self._cut.append(url)
+            _write_atomically(self.folder / CUT, json.dumps(self._cut, indent=1).encode())
+
+    def resume_note(self, calls_planned: int) -> str:
+        """For a stop message: what a rerun will not have to ask again."""
+        if not self.landings:
+            return ""
+        return (
+            f"The {len(self.landings)} answers landed so far (of about {calls_planned} planned) "
+            f"are kept in {self.folder}: a rerun with the same settings resumes there and asks "
+            "only for the rest."
+        )
+
+    def _newest_other_run(self) -> Path | None:
+        runs = []
+        for folder in self.folder.parent.glob("run=*"):
+            plan_file = folder / PLAN
+            if folder == self.folder or not plan_file.exists():
+                continue
+            try:
+                started = json.loads(plan_file.read_text())["started_at"]
+            except (ValueError, KeyError):
+                continue
+            runs.append((started, folder.name, folder))
+        return max(runs)[2] if runs else None
+
+    def _reusable_landings(
+        self, folder: Path, plan: dict, within: dt.timedelta
+    ) -> list[LandingRecord] | None:
+        declared = json.loads((folder / PLAN).read_text())
+        if declared.get("plan") != plan or declared.get("vintage") != self.vintage:
+            return None
+        started = dt.datetime.fromisoformat(declared["started_at"])
+        if dt.datetime.now(dt.UTC) - started > within:
+            log.info(
+                "%s: not reusing %s: it started at %s, more than %s ago",
+                self.folder.parent,
+                folder.name,
+                declared["started_at"],
+                within,
+            )
+            return None
+        return _read_landings(self.root, folder)
+
+    def _take_over(self, folder: Path, landings: list[LandingRecord]) -> None:
+        if not any(self.folder.iterdir()):
+            self.folder.rmdir()  # the folder made for this run, now not needed
+        self.folder = folder
+        self.run_id = folder.name.removeprefix("run=")
+        self.landings = landings
+        self.resumed_from = len(landings)
+        self._by_url = {record.url: record for record in landings}
+        cut_file = folder / CUT
+        self._cut = json.loads(cut_file.read_text()) if cut_file.exists() else []
+
+    # --- landing ------------------------------------------------------------------------------
 
     def land(
         self,
@@ -117,6 +225,7 @@ class RawZoneRun:
         sidecar = self.folder / f"{seq}.request.json"
         _write_atomically(sidecar, json.dumps(asdict(record), indent=1).encode())
         self.landings.append(record)
+        self._by_url[url] = record
         return record
 
     def complete(self, years: list[int], summary: dict) -> Path:
@@ -134,6 +243,32 @@ class RawZoneRun:
         path = self.folder / MANIFEST
         _write_atomically(path, json.dumps(manifest, indent=1).encode())
         return path
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _read_landings(root: Path, folder: Path) -> list[LandingRecord] | None:
+    """The landings of a run folder in order, each checked against its body; None if any
+    sidecar or body is missing, unreadable or not what the sidecar says (then start afresh)."""
+    records = []
+    for seq, sidecar in enumerate(sorted(folder.glob("*.request.json")), start=1):
+        try:
+            record = LandingRecord(**json.loads(sidecar.read_text()))
+            body = (root / record.body_file).read_bytes()
+            if record.body_file.endswith(".gz"):
+                body = gzip.decompress(body)
+        except (OSError, ValueError, TypeError, EOFError) as exc:
+            log.warning("%s: not reusing %s: %s", folder, sidecar.name, exc)
+            return None
+        if sidecar.name != f"{seq:05d}.request.json" or (
+            hashlib.sha256(body).hexdigest() != record.body_sha256
+        ):
+            log.warning("%s: not reusing it: %s does not match its body", folder, sidecar.name)
+            return None
+        records.append(record)
+    return records
 
 
 def read_manifest(run_folder: Path) -> dict:

@@ -18,11 +18,11 @@ import pytest
 
 from eurasia import reference
 from eurasia.comtrade import plan
-from eurasia.comtrade.client import extract
+from eurasia.comtrade.client import extract, plan_requests
 from eurasia.demo.adapter import snapshot_session
 from eurasia.demo.comtrade_api import ComtradeEngine
 from eurasia.demo.standin import Fault, StandinServer
-from eurasia.http import ApiError
+from eurasia.http import ApiError, ApiUnavailableError
 from eurasia.rawzone import MANIFEST, RawZoneRun, new_run_id
 from eurasia.settings import load_settings
 
@@ -179,6 +179,7 @@ def test_reporter_side_preview_lands_the_served_records(server, records, tmp_pat
         "requests_split": 0,
         "rows_landed": len(want),
         "landings": 1,
+        "answers_reused": 0,
         "seconds_waited_for_rate_limits": 0.0,
     }
     manifest = json.loads((run.folder / MANIFEST).read_text())
@@ -294,25 +295,120 @@ def test_wrong_key_stops_with_advice_and_completes_nothing(server, tmp_path, cap
     assert len(server.seen) == 1  # 401 is not retried
 
 
-def test_quota_exhausted_403_stops_with_advice(server, tmp_path):
-    server.fail_next(
-        Fault(
-            403,
-            b'{ "statusCode": 403, "message": "Out of call volume quota. '
-            b'Quota will be replenished in 23:59:59." }',
-            {"Content-Type": "application/json"},
-        )
-    )
+QUOTA_403 = Fault(
+    403,
+    b'{ "statusCode": 403, "message": "Out of call volume quota. '
+    b'Quota will be replenished in 05:23:11." }',
+    {"Content-Type": "application/json"},
+)
+
+
+def test_quota_exhausted_403_says_when_it_replenishes_and_that_a_rerun_resumes(server, tmp_path):
+    server.fail_next(QUOTA_403)
     settings = settings_for(server, tmp_path, key=KEY)
     run = new_run(settings, "reporter")
 
     with pytest.raises(ApiError, match="HTTP 403") as raised:
         extract(settings, "reporter", run, sleep=Sleeps())
 
-    assert "resets daily" in str(raised.value)
-    assert "Out of call volume quota" in str(raised.value)
-    assert KEY not in str(raised.value)
+    message = str(raised.value)
+    assert "Out of call volume quota" in message
+    assert "replenishes it in 05:23:11, at about" in message and "UTC" in message
+    assert "resumes" in message
+    assert "resets daily" not in message
+    assert KEY not in message
     assert not (run.folder / MANIFEST).exists()
+    assert len(server.seen) == 1  # a quota is not retried
+
+
+def test_keyless_calls_refused_by_policy_say_a_free_key_fixes_it(server, tmp_path):
+    server.fail_next(
+        Fault(
+            403,
+            b'{"statusCode": 403, "message": "All calls are rejected by policy."}',
+            {"Content-Type": "application/json"},
+        )
+    )
+    settings = settings_for(server, tmp_path)
+    run = new_run(settings, "reporter")
+
+    with pytest.raises(ApiError, match="HTTP 403") as raised:
+        extract(settings, "reporter", run, sleep=Sleeps())
+
+    message = str(raised.value)
+    assert "keyless preview endpoint is refusing all calls" in message
+    assert "free" in message and "COMTRADE_API_KEY" in message
+    assert "reset" not in message.replace("not a limit that resets", "")
+    assert len(server.seen) == 1
+
+
+class QuotaAfter:
+    """Wraps an engine: answers `allowed` calls, then 403s with a quota message until reset."""
+
+    def __init__(self, engine, allowed: int) -> None:
+        self.engine = engine
+        self.allowed = allowed
+
+    def answer(self, path, query, headers):
+        if self.allowed <= 0:
+            return QUOTA_403.status, QUOTA_403.headers, QUOTA_403.body
+        self.allowed -= 1
+        return self.engine.answer(path, query, headers)
+
+
+def test_a_rerun_after_a_quota_stop_fetches_only_what_is_missing(records, tmp_path):
+    engine = QuotaAfter(ComtradeEngine(records, api_key=KEY), allowed=7)
+    with StandinServer(routes={"/comtrade": engine}) as server:
+        settings = settings_for(server, tmp_path)
+        planned = len(plan_requests("mirror", list(YEARS), plan.PREVIEW_CAP))
+        assert planned > 10
+        first = new_run(settings, "mirror")
+        with pytest.raises(ApiError, match="replenishes") as raised:
+            extract(settings, "mirror", first, sleep=Sleeps())
+        assert len(server.seen) == 8 and len(first.landings) == 7
+        assert f"7 answers landed so far (of about {planned} planned)" in str(raised.value)
+        assert not (first.folder / MANIFEST).exists()
+
+        engine.allowed = 10_000  # the quota is replenished
+        second = new_run(settings, "mirror")
+        summary = extract(settings, "mirror", second, sleep=Sleeps())
+
+        # Only the calls not answered before went out; the interrupted run is completed in place.
+        assert len(server.seen) == 8 + planned - 7
+        assert summary["calls_made"] == planned - 7 and summary["answers_reused"] == 7
+        assert second.folder == first.folder and (second.folder / MANIFEST).exists()
+        assert [r.landing_id[-5:] for r in second.landings] == [
+            f"{i:05d}" for i in range(1, planned + 1)
+        ]
+        assert landed_records(settings, second) == expected(records, "mirror")
+        manifest = json.loads((second.folder / MANIFEST).read_text())
+        assert len(manifest["landings"]) == planned
+
+        # A complete pull of the same plan is reused whole, without a call...
+        third = new_run(settings, "mirror")
+        assert extract(settings, "mirror", third, sleep=Sleeps())["calls_made"] == 0
+        assert third.folder == first.folder and len(server.seen) == 8 + planned - 7
+        # ...unless fresh data are asked for.
+        fresh = dataclasses.replace(settings, reuse_hours=0.0)
+        fourth = new_run(fresh, "mirror")
+        extract(fresh, "mirror", fourth, sleep=Sleeps())
+        assert fourth.folder != first.folder and len(server.seen) == 8 + 2 * planned - 7
+
+
+def test_a_pull_of_other_years_or_an_old_pull_is_not_reused(server, records, tmp_path):
+    settings = settings_for(server, tmp_path)
+    extract(settings, "reporter", new_run(settings, "reporter"), sleep=Sleeps())
+    other_years = settings_for(server, tmp_path, years="2010")
+    run = new_run(other_years, "reporter")
+    assert extract(other_years, "reporter", run, sleep=Sleeps())["calls_made"] == 1
+    # Started more than reuse_hours ago: a scheduled run a month later fetches afresh.
+    plan_file = run.folder / "_PLAN.json"
+    declared = json.loads(plan_file.read_text())
+    declared["started_at"] = "2000-01-01T00:00:00.000000+00:00"
+    plan_file.write_text(json.dumps(declared))
+    later = new_run(other_years, "reporter")
+    assert extract(other_years, "reporter", later, sleep=Sleeps())["calls_made"] == 1
+    assert later.folder != run.folder and len(server.seen) == 3
 
 
 def many_reporters(partners, count: int, year: int = 2010) -> list[dict]:
@@ -373,12 +469,41 @@ def test_error_field_in_a_200_answer_is_an_api_error(server, tmp_path):
     assert run.landings == []
 
 
-def test_an_answer_that_is_not_json_is_an_api_error(server, tmp_path):
-    server.fail_next(Fault(200, b"<html>Maintenance</html>", {"Content-Type": "text/html"}))
-    settings = settings_for(server, tmp_path)
+MAINTENANCE = Fault(
+    200, b"<html><body>Down for maintenance</body></html>", {"Content-Type": "text/html"}
+)
 
-    with pytest.raises(ApiError, match="not JSON"):
-        extract(settings, "reporter", new_run(settings, "reporter"), sleep=Sleeps())
+
+@pytest.mark.parametrize(
+    "glitch",
+    [MAINTENANCE, Fault(0, cut_after=300)],
+    ids=["html-maintenance-page-200", "body-cut-by-closed-connection"],
+)
+def test_a_200_that_is_not_whole_json_is_retried_then_lands_once(server, records, tmp_path, glitch):
+    server.fail_next(glitch)
+    settings = settings_for(server, tmp_path)
+    run = new_run(settings, "reporter")
+    sleeps = Sleeps()
+
+    summary = extract(settings, "reporter", run, sleep=sleeps)
+
+    assert len(server.seen) == 2 and len(sleeps) == 1  # retried after one backoff
+    assert summary["calls_made"] == 2 and summary["landings"] == 1
+    assert landed_records(settings, run) == expected(records, "reporter")
+
+
+def test_a_maintenance_page_that_persists_stops_naming_it(server, tmp_path):
+    server.fail_next(*[MAINTENANCE] * 6)
+    settings = settings_for(server, tmp_path)
+    run = new_run(settings, "reporter")
+
+    with pytest.raises(ApiUnavailableError) as raised:
+        extract(settings, "reporter", run, sleep=Sleeps())
+
+    message = str(raised.value)
+    assert "after 6 attempts" in message and "HTML page instead of JSON" in message
+    assert "Down for maintenance" in message
+    assert not (run.folder / MANIFEST).exists()
 
 
 def test_unknown_dataset_or_mismatched_run_is_refused(server, tmp_path):

@@ -88,6 +88,19 @@ def test_extract_lands_every_answer_as_served(tmp_path, server, engine):
         "calls_made": 3,
         "rows_landed": sum(EXPECTED_ROWS),
         "landings": 3,
+        "answers_reused": 0,
+        # The fixture has nothing for these (see EXPECTED_ROWS).
+        "republics_without_results": [
+            "AZE",
+            "BLR",
+            "EST",
+            "LTU",
+            "LVA",
+            "MDA",
+            "RUS",
+            "TJK",
+            "UKR",
+        ],
         "seconds_waited_for_rate_limits": 0.0,
     }
     assert sleeps == []
@@ -206,16 +219,72 @@ def test_other_404_is_an_error(tmp_path, server):
     assert not (run.folder / MANIFEST).exists()
 
 
-def test_200_that_is_not_sdmx_csv_is_an_error(tmp_path, server):
-    server.fail_next(
-        Fault(200, b"<html><body>Maintenance</body></html>", {"Content-Type": "text/html"})
-    )
+MAINTENANCE = Fault(200, b"<html><body>Maintenance</body></html>", {"Content-Type": "text/html"})
+
+
+def cut_mid_row(engine) -> Fault:
+    """The first chunk's answer cut off in the middle of its second data row."""
+    status, _, body = engine.answer(f"/data/IMF.STA,DIP/{CHUNK_1}{KEY_TAIL}", QUERY, {})
+    assert status == 200
+    second_row = body.index(b"\n", body.index(b"\n") + 1) + 1
+    return Fault(0, cut_after=second_row + 40)
+
+
+QUERY = {"startPeriod": ["2009"], "endPeriod": ["2012"]}
+
+
+@pytest.mark.parametrize("glitch", ["maintenance-page-200", "body-cut-mid-row"])
+def test_a_200_that_is_not_whole_sdmx_csv_is_retried_then_lands(tmp_path, server, glitch):
+    engine = ImfDipEngine(CSV10)
+    server.fail_next(MAINTENANCE if glitch == "maintenance-page-200" else cut_mid_row(engine))
+    settings = settings_for(tmp_path, server.url + "/imf")
+    run, summary, sleeps = run_extract(settings)
+    assert len(sleeps) == 1 and summary["calls_made"] == 4
+    assert [r.record_count for r in run.landings] == EXPECTED_ROWS
+    first_answer = engine.answer(f"/data/IMF.STA,DIP/{CHUNK_1}{KEY_TAIL}", QUERY, {})[2]
+    assert landed_body(settings, run.landings[0]) == first_answer
+
+
+def test_a_200_that_is_never_sdmx_csv_stops_naming_what_came(tmp_path, server):
+    server.fail_next(*[MAINTENANCE] * 6)
     settings = settings_for(tmp_path, server.url + "/imf")
     run = new_run(settings)
-    with pytest.raises(ApiError, match="not SDMX-CSV") as raised:
+    with pytest.raises(ApiError, match="instead of SDMX-CSV") as raised:
         client.extract(settings, run, sleep=lambda s: None)
+    assert "after 6 attempts" in str(raised.value)
     assert "text/html" in str(raised.value) and "Maintenance" in str(raised.value)
     assert not (run.folder / MANIFEST).exists()
+
+
+def test_a_chunk_without_results_names_the_republics_it_lacks(tmp_path, caplog):
+    only_first_chunk = only_countries(CSV10, {"ARM", "GEO"})
+    with StandinServer(routes={"/imf": ImfDipEngine(only_first_chunk)}) as server:
+        settings = settings_for(tmp_path, server.url + "/imf")
+        with caplog.at_level(logging.WARNING, logger="eurasia.imf"):
+            _, summary, _ = run_extract(settings)
+    assert "call 2/3: no observations for KAZ, KGZ, LTU, LVA, MDA in 2009-2012" in caplog.text
+    assert "call 3/3: no observations for RUS, TJK, TKM, UKR, UZB in 2009-2012" in caplog.text
+    assert "call 1/3: no observations for AZE, BLR, EST in 2009-2012" in caplog.text
+    assert len(summary["republics_without_results"]) == 13
+
+
+def test_a_rerun_after_a_stop_asks_only_for_the_chunks_not_landed(tmp_path, server):
+    settings = settings_for(tmp_path, server.url + "/imf")
+    first = new_run(settings)
+    # Call 1 is answered; call 2 keeps failing until the retries are spent.
+    second_chunk = "/imf/data/IMF.STA,DIP/KAZ"
+    server.fail_next(*[Fault(503, b"busy", path_prefix=second_chunk)] * 6)
+    with pytest.raises(ApiError, match="still failing after 6 attempts") as raised:
+        client.extract(settings, first, sleep=lambda s: None)
+    assert "1 answers landed so far (of about 3 planned)" in str(raised.value)
+    assert len(server.seen) == 7 and not (first.folder / MANIFEST).exists()
+
+    second = new_run(settings)
+    summary = client.extract(settings, second, sleep=lambda s: None)
+    assert len(server.seen) == 7 + 2  # chunk 1 is not asked again
+    assert summary["calls_made"] == 2 and summary["answers_reused"] == 1
+    assert second.folder == first.folder and (second.folder / MANIFEST).exists()
+    assert [r.record_count for r in second.landings] == EXPECTED_ROWS
 
 
 def test_keyed_mode_sends_the_key_only_as_a_header(tmp_path, caplog):

@@ -187,3 +187,99 @@ def test_run_ids_sort_by_time_and_are_unique():
     assert new_run_id(at) != run_id
     assert new_run_id(at) < new_run_id(at + dt.timedelta(seconds=1))
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", new_run_id())
+
+
+# --- resume: a rerun of the same plan carries on where a stopped pull left off ----------------
+
+PLAN = {"endpoint": "preview", "years": [2010, 2011], "requests_sha256": "ab12"}
+DAY = dt.timedelta(hours=24)
+
+
+def fresh_run(tmp_path, vintage="live") -> RawZoneRun:
+    return RawZoneRun(tmp_path, "comtrade", "mirror", new_run_id(), vintage)
+
+
+def interrupted_pull(tmp_path, answers: int = 2) -> RawZoneRun:
+    run = fresh_run(tmp_path)
+    assert run.begin(PLAN, reuse_within=DAY) == "new"
+    for i in range(answers):
+        land(run, body=BODY + str(i).encode(), url=f"{URL}&part={i}")
+    return run
+
+
+def test_a_new_run_declares_its_plan_first(tmp_path):
+    run = fresh_run(tmp_path)
+    assert run.begin(PLAN, reuse_within=DAY) == "new"
+    declared = json.loads((run.folder / rawzone.PLAN).read_text())
+    assert declared["plan"] == PLAN and declared["vintage"] == "live"
+    assert dt.datetime.fromisoformat(declared["started_at"]).tzinfo is not None
+
+
+def test_an_interrupted_run_of_the_same_plan_is_resumed_in_place(tmp_path):
+    stopped = interrupted_pull(tmp_path)
+    rerun = fresh_run(tmp_path)
+    own_folder = rerun.folder
+
+    assert rerun.begin(PLAN, reuse_within=DAY) == "resumed"
+
+    assert rerun.folder == stopped.folder and rerun.run_id == stopped.run_id
+    assert not own_folder.exists()  # the empty folder made for the rerun is gone
+    assert rerun.landings == stopped.landings and rerun.resumed_from == 2
+    assert rerun.answered(f"{URL}&part=1") == stopped.landings[1]
+    assert rerun.answered(f"{URL}&part=2") is None
+    assert land(rerun, url=f"{URL}&part=2").landing_id.endswith("/00003")
+    rerun.complete([2010, 2011], {})
+    assert read_manifest(rerun.folder)["landings"] == [r.landing_id for r in rerun.landings]
+    assert len(rerun.landings) == 3
+
+
+def test_a_complete_run_of_the_same_plan_is_reused_whole(tmp_path):
+    done = interrupted_pull(tmp_path)
+    done.complete([2010, 2011], {"calls_made": 2})
+    rerun = fresh_run(tmp_path)
+    assert rerun.begin(PLAN, reuse_within=DAY) == "complete"
+    assert rerun.folder == done.folder and rerun.is_complete and len(rerun.landings) == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["other-plan", "other-vintage", "fresh-data-asked", "too-old", "body-changed", "newer-run"],
+)
+def test_a_run_is_reused_only_if_newest_recent_intact_and_of_the_same_plan(tmp_path, change):
+    stopped = interrupted_pull(tmp_path)
+    plan, vintage, within = PLAN, "live", DAY
+    if change == "other-plan":
+        plan = {**PLAN, "years": [2010]}
+    elif change == "other-vintage":
+        vintage = "demo-synthetic-v1"
+    elif change == "fresh-data-asked":
+        within = dt.timedelta(0)
+    elif change == "too-old":
+        declared = json.loads((stopped.folder / rawzone.PLAN).read_text())
+        declared["started_at"] = "2026-01-01T00:00:00.000000+00:00"
+        (stopped.folder / rawzone.PLAN).write_text(json.dumps(declared))
+    elif change == "body-changed":
+        body = tmp_path / stopped.landings[1].body_file
+        body.write_bytes(gzip.compress(b"tampered"))
+    elif change == "newer-run":  # a later pull of other years: the stopped one is superseded
+        assert fresh_run(tmp_path).begin({**PLAN, "years": [2012]}, reuse_within=DAY) == "new"
+
+    rerun = fresh_run(tmp_path, vintage)
+    assert rerun.begin(plan, reuse_within=within) == "new"
+    assert rerun.folder != stopped.folder and rerun.landings == []
+    assert (rerun.folder / rawzone.PLAN).exists()
+
+
+def test_a_cut_answer_is_remembered_across_a_resume(tmp_path):
+    stopped = interrupted_pull(tmp_path, answers=0)
+    stopped.note_cut(URL)
+    rerun = fresh_run(tmp_path)
+    assert rerun.begin(PLAN, reuse_within=DAY) == "resumed"
+    assert rerun.was_cut(URL) and not rerun.was_cut(URL + "&x=1")
+
+
+def test_the_resume_note_says_what_a_rerun_keeps(tmp_path):
+    stopped = interrupted_pull(tmp_path)
+    note = stopped.resume_note(10)
+    assert "2 answers landed so far (of about 10 planned)" in note and str(stopped.folder) in note
+    assert fresh_run(tmp_path).resume_note(10) == ""

@@ -5,12 +5,18 @@ call, the key sent only in the `Ocp-Apim-Subscription-Key` header); without it, 
 preview `/public/v1/preview/C/A/HS` (500 records per call). Requests are planned under the cap
 (eurasia.comtrade.plan); an answer that still reaches the cap was cut by the API, so it is not
 landed and its request is asked again in smaller parts.
+
+A pull stopped midway (a used-up quota, an outage) is resumed by the next pull of the same plan:
+the answers already landed are not asked again (eurasia.rawzone, RawZoneRun.begin).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -22,7 +28,7 @@ from eurasia import reference
 from eurasia.comtrade import plan
 from eurasia.comtrade.plan import CannotSplitError, ComtradeRequest
 from eurasia.http import ApiError, ApiResponse, PoliteGetter, build_url
-from eurasia.rawzone import RawZoneRun
+from eurasia.rawzone import RawZoneRun, read_manifest
 from eurasia.settings import Settings
 
 log = logging.getLogger("eurasia.comtrade")
@@ -42,6 +48,19 @@ PREVIEW_HINT = (
     "The keyless preview endpoint refused the request; its limits reset daily, so run again "
     "later, or set COMTRADE_API_KEY to a UN Comtrade subscription key to use the keyed endpoint."
 )
+# As UN Comtrade answered keyless calls from December 2024 to March 2025.
+REFUSED_BY_POLICY = re.compile(r"rejected by policy", re.IGNORECASE)
+POLICY_HINT_PREVIEW = (
+    "The keyless preview endpoint is refusing all calls (UN Comtrade has switched it off before, "
+    "e.g. from December 2024 to March 2025); this is not a limit that resets, so running again "
+    "will not help. A free UN Comtrade key fixes it: register at comtradeplus.un.org, subscribe "
+    "to the free 'comtrade - v1' product and set COMTRADE_API_KEY to its primary key."
+)
+POLICY_HINT_KEYED = (
+    "UN Comtrade is refusing all calls by policy, even keyed ones: check the subscription of "
+    "COMTRADE_API_KEY at comtradeplus.un.org, and the API's announcements."
+)
+QUOTA_REPLENISHED_IN = re.compile(r"[Rr]eplenished in (\d+):(\d\d):(\d\d)")
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,27 @@ def plan_requests(dataset: str, years: list[int], cap: int) -> list[ComtradeRequ
     raise ValueError(f"unknown Comtrade dataset {dataset!r}; expected one of {DATASETS}")
 
 
+def refusal_advice(endpoint: Endpoint, now: Callable[[], dt.datetime] | None = None):
+    """Advice on a 401/403 from what the body says: refused by policy, quota used up, or else."""
+    now = now or (lambda: dt.datetime.now(dt.UTC))
+
+    def advise(status: int, body: str) -> str:
+        if REFUSED_BY_POLICY.search(body):
+            return POLICY_HINT_PREVIEW if endpoint.name == PREVIEW.name else POLICY_HINT_KEYED
+        quota = QUOTA_REPLENISHED_IN.search(body)
+        if quota:
+            hours, minutes, seconds = (int(part) for part in quota.groups())
+            at = now() + dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+            return (
+                f"The call quota is used up; UN Comtrade replenishes it in "
+                f"{hours:02d}:{minutes:02d}:{seconds:02d}, at about {at:%Y-%m-%d %H:%M} UTC. "
+                "Run again after that: the rerun resumes and asks only for what is still missing."
+            )
+        return endpoint.auth_hint
+
+    return advise
+
+
 def _getter(
     settings: Settings,
     endpoint: Endpoint,
@@ -93,22 +133,41 @@ def _getter(
         source="UN Comtrade",
         interval_seconds=endpoint.default_interval_seconds if interval is None else interval,
         secret_headers={KEY_HEADER: settings.comtrade_api_key} if keyed else None,
-        auth_hint=endpoint.auth_hint,
+        auth_hint=refusal_advice(endpoint),
+        url_setting="COMTRADE_BASE_URL",
+        deadline_seconds=settings.request_deadline_seconds,
         session=session,
         sleep=sleep,
     )
 
 
-def _records(response: ApiResponse, getter: PoliteGetter) -> list[dict]:
-    """The `data` array of an answer; ApiError if the answer is not a successful data answer."""
+def _body_problem(response: ApiResponse) -> str | None:
+    """What is wrong with a 200 that is not a whole JSON answer (retried like a 5xx), else None.
+
+    A maintenance page comes as HTML with HTTP 200; a body cut off by a closed connection that
+    announced no Content-Length arrives "complete" as far as HTTP can tell, but is not JSON.
+    """
+    preview = response.body[:120].decode("utf-8", "replace").replace("\n", " ").strip()
+    if "html" in response.content_type.lower() or response.body.lstrip()[:1] == b"<":
+        return (
+            f"an HTML page instead of JSON (a maintenance or error page?), "
+            f"{response.content_type or 'no Content-Type'}, starting {preview!r}"
+        )
     try:
-        payload = json.loads(response.body)
+        json.loads(response.body)
     except ValueError:
-        snippet = getter.redact(response.body[:200].decode("utf-8", "replace"))
-        raise ApiError(
-            f"UN Comtrade answered {response.url} with something that is not JSON: {snippet!r}. "
-            "The service may be under maintenance; run again later."
-        ) from None
+        ending = response.body[-60:].decode("utf-8", "replace").replace("\n", " ")
+        return (
+            f"a body that is not whole JSON ({len(response.body)} bytes, ending {ending!r}): "
+            "probably cut off by a closed connection"
+        )
+    return None
+
+
+def _records(response: ApiResponse, getter: PoliteGetter) -> list[dict]:
+    """The `data` array of an answer; ApiError if the answer is not a successful data answer.
+    (The getter has already retried answers that are not JSON: see _body_problem.)"""
+    payload = json.loads(response.body)
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
         raise ApiError(
             f"UN Comtrade answered {response.url} without a data array; the API may have "
@@ -146,6 +205,8 @@ class _Extraction:
         self.rows_landed = 0
         self._last_progress = time.monotonic()
 
+        self.answers_reused = 0
+
     def run_all(self) -> None:
         while self.queue:
             self._ask(self.queue.popleft())
@@ -153,10 +214,20 @@ class _Extraction:
     def _ask(self, request: ComtradeRequest) -> None:
         params = request.params(max_records=self.endpoint.cap)
         url = build_url(self.base_url, self.endpoint.path, params)
-        response = self.getter.get(url, accept="application/json")
+        landed = self.run.answered(url)
+        if landed is not None:  # landed before this pull was resumed
+            self.calls_done += 1
+            self.answers_reused += 1
+            self.rows_landed += landed.record_count or 0
+            return
+        if self.run.was_cut(url):  # its answer reached the cap before: ask for its parts
+            self._split(request, self.endpoint.cap)
+            return
+        response = self.getter.get(url, accept="application/json", check=_body_problem)
         records = _records(response, self.getter)
         self.calls_done += 1
         if len(records) >= self.endpoint.cap:
+            self.run.note_cut(url)
             self._split(request, len(records))
             return
         self.run.land(
@@ -225,6 +296,28 @@ class _Extraction:
         )
 
 
+def plan_identity(settings: Settings, endpoint: Endpoint, planned: list[ComtradeRequest]) -> dict:
+    """What makes two pulls the same pull, so that one may resume the other (RawZoneRun.begin)."""
+    urls = "\n".join(
+        build_url(settings.comtrade_base_url, endpoint.path, r.params(max_records=endpoint.cap))
+        for r in planned
+    )
+    return {
+        "endpoint": endpoint.name,
+        "base_url": settings.comtrade_base_url,
+        "years": list(settings.years),
+        "requests": len(planned),
+        "requests_sha256": hashlib.sha256(urls.encode()).hexdigest(),
+    }
+
+
+def reuse_window(settings: Settings, base_url: str) -> dt.timedelta:
+    """How old a pull may be and still be resumed or reused; never for the in-process snapshot."""
+    if base_url.startswith(SNAPSHOT_SCHEME):
+        return dt.timedelta(0)
+    return dt.timedelta(hours=settings.reuse_hours)
+
+
 def extract(
     settings: Settings,
     dataset: str,
@@ -233,6 +326,10 @@ def extract(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict:
     """Land one Comtrade dataset ('reporter' or 'mirror') for settings.years; return a summary.
+
+    If the newest pull of this dataset had the same plan and is recent (settings.reuse_hours),
+    `run` takes it over (run.folder changes): an interrupted pull is resumed, asking only for
+    what it lacks; a complete one is reused without a call.
 
     Raises ApiError (with what to do) when the API refuses or keeps failing; the run is then
     left without its manifest, so nothing of it is loaded.
@@ -260,10 +357,34 @@ def extract(
         outline["largest_answer_bound"],
         settings.years,
     )
+    started = run.begin(
+        plan_identity(settings, endpoint, planned),
+        reuse_within=reuse_window(settings, settings.comtrade_base_url),
+    )
+    if started == "complete":
+        log.info(
+            "comtrade %s: reusing the complete pull %s (%d answers, started within the last "
+            "%g h) - no call made; EURASIA_REUSE_HOURS=0 fetches afresh",
+            dataset,
+            run.folder,
+            len(run.landings),
+            settings.reuse_hours,
+        )
+        return {**read_manifest(run.folder)["summary"], "calls_made": 0, "reused_complete": True}
+    if started == "resumed":
+        log.info(
+            "comtrade %s: resuming the interrupted pull %s: %d answers already landed are kept",
+            dataset,
+            run.folder,
+            run.resumed_from,
+        )
     getter = _getter(settings, endpoint, session, sleep)
     extraction = _Extraction(dataset, endpoint, settings.comtrade_base_url, getter, run, planned)
     try:
         extraction.run_all()
+    except ApiError as exc:
+        exc.add_note_to_message(run.resume_note(extraction.calls_known))
+        raise
     finally:
         if session is None:  # ours to close; a caller's session is the caller's
             getter.close()
@@ -275,6 +396,7 @@ def extract(
         "requests_split": extraction.requests_split,
         "rows_landed": extraction.rows_landed,
         "landings": len(run.landings),
+        "answers_reused": extraction.answers_reused,
         "seconds_waited_for_rate_limits": getter.seconds_waited_for_rate_limits,
     }
     run.complete(years, summary)
