@@ -26,9 +26,10 @@ import duckdb
 import pytest
 from webhook_receiver import WebhookReceiver
 
-from eurasia.settings import PROJECT_ROOT
-
 pytestmark = pytest.mark.slow
+
+# This checkout; every Airflow process imports its package (PYTHONPATH), not another copy.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DAG = "eurasia_pipeline"
 YEARS = "2015-2024"
@@ -137,6 +138,7 @@ def test_make_airflow_runs_the_dag_under_the_scheduler(tmp_path):
         }
         env.update(
             AIRFLOW_HOME=str(airflow_home),
+            PYTHONPATH=str(PROJECT_ROOT),
             AIRFLOW_PORT=str(port),
             AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
