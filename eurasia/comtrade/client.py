@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import requests
 
-from eurasia import reference
+from eurasia import answer_checks, reference
 from eurasia.comtrade import plan
 from eurasia.comtrade.plan import CannotSplitError, ComtradeRequest
 from eurasia.http import ApiError, ApiResponse, PoliteGetter, build_url
@@ -206,6 +206,7 @@ class _Extraction:
         self._last_progress = time.monotonic()
 
         self.answers_reused = 0
+        self.check = answer_checks.comtrade_check(dataset, run.root)
 
     def run_all(self) -> None:
         while self.queue:
@@ -223,8 +224,13 @@ class _Extraction:
         if self.run.was_cut(url):  # its answer reached the cap before: ask for its parts
             self._split(request, self.endpoint.cap)
             return
-        response = self.getter.get(url, accept="application/json", check=_body_problem)
-        records = _records(response, self.getter)
+
+        def fetch() -> tuple[ApiResponse, list[dict]]:
+            response = self.getter.get(url, accept="application/json", check=_body_problem)
+            return response, _records(response, self.getter)
+
+        # an answer lacking reporter-years the availability lists is asked again, then stops
+        response, records = self.check.ask(request, fetch)
         self.calls_done += 1
         if len(records) >= self.endpoint.cap:
             self.run.note_cut(url)
