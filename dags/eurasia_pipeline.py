@@ -47,6 +47,8 @@ YEARS_PATTERN = r"^\s*\d{4}\s*(-\s*\d{4}\s*)?$"
     max_active_runs=1,
     default_args={
         "retries": 0,
+        # Every wait is bounded: each API call by EURASIA_REQUEST_DEADLINE, each task by this.
+        "execution_timeout": timedelta(minutes=SETTINGS.task_timeout_minutes),
         # One line naming task, run and reason in the task log (and EURASIA_ALERT_WEBHOOK).
         "on_failure_callback": task_failed,
         "on_retry_callback": task_retrying,
