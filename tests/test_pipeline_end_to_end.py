@@ -18,6 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from eurasia.demo import SNAPSHOT_YEARS
+from eurasia.demo.generate_snapshot import FDI_YEARS
 from eurasia.demo.snapshot_engines import COMTRADE_SNAPSHOT, snapshot_routes
 from eurasia.demo.standin import Fault, StandinServer
 from eurasia.settings import PROJECT_ROOT
@@ -25,6 +27,9 @@ from eurasia.settings import PROJECT_ROOT
 pytestmark = pytest.mark.slow
 
 KAZ, TKM, CHN, RUS, WORLD, EU = 398, 795, 156, 643, 0, 97
+# The years a demo run covers by default: the snapshot's own, whatever the date.
+FIRST_YEAR, LAST_YEAR = (int(y) for y in SNAPSHOT_YEARS.split("-"))
+YEARS = LAST_YEAR - FIRST_YEAR + 1
 RATE_LIMITED = Fault(
     429,
     b'{ "statusCode": 429, "message": "Rate limit is exceeded. Try again in 1 seconds." }',
@@ -109,8 +114,9 @@ def test_offline_run_covers_every_republic_year_and_measure(snapshot_run):
         "select count(distinct republic_iso3), count(distinct year), count(distinct measure), "
         "count(*) from marts.coverage",
     )
-    assert (republics, years, measures) == (15, 26, 4)
-    assert rows == 15 * 26 * 3 + 15 * (2025 - 2009 + 1)
+    assert (republics, years, measures) == (15, YEARS, 4)
+    # Trade: every year, three measures; FDI: from the first year the IMF data cover.
+    assert rows == 15 * YEARS * 3 + 15 * (LAST_YEAR - FDI_YEARS.start + 1)
     assert query(warehouse, "select count(*) from marts.coverage where status = 'missing'") == [
         (0,)
     ]
@@ -230,3 +236,58 @@ def key_in_database(path: Path, key: str) -> bool:
             ).fetchone()[0]
             for schema, table, column in columns
         )
+
+
+def test_live_run_on_real_world_reporting_patterns_publishes(tmp_path):
+    """Keyless, against stand-ins serving the snapshot's patterns: Russia silent from 2022 on
+    both sides, Turkmenistan never reporting, late reporters in the last year. The build must
+    pass and publish, with what no side declares left unknown, never a number."""
+    routes = {f"/{name}": engine for name, engine in snapshot_routes().items()}
+    warehouse = tmp_path / "live" / "eurasia.duckdb"
+    with StandinServer(routes) as server:
+        env = {
+            "EURASIA_SOURCE": "live",
+            "EURASIA_WAREHOUSE": str(warehouse),
+            "EURASIA_YEARS": "2020-2024",
+            "EURASIA_REQUEST_INTERVAL": "0",
+            "COMTRADE_BASE_URL": server.url + "/comtrade",
+            "IMF_SDMX_BASE_URL": server.url + "/imf",
+        }
+        result = run_dag(env)
+        seen = list(server.seen)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "/comtrade/public/v1/getDA/C/A/HS" in {s.path for s in seen}
+
+    # What the source says it released was landed, and lists no Russia from 2022.
+    released = query(
+        warehouse,
+        "select reporterISO, period::int from raw.comtrade_availability order by all",
+    )
+    served = served_comtrade()
+    reporter_years = {(r, y) for (r, _, _, y) in served if 2020 <= y <= 2024}
+    assert len(released) == len(reporter_years)
+    assert not [row for row in released if row[0] in ("RUS", "TKM") and row[1] >= 2022]
+
+    published = warehouse.parent / "published" / "eurasia.duckdb"
+    assert published.exists()
+    # Turkmenistan x Russia from 2022: no declaration on either side, so no share at all.
+    assert query(
+        published,
+        "select count(*) from marts.trade_shares where republic_iso3 = 'TKM' "
+        "and partner_iso3 = 'RUS' and year >= 2022 and share is not null",
+    ) == [(0,)]
+    unexplained = query(
+        published,
+        "select year, measure, status from marts.coverage where republic_iso3 = 'TKM' "
+        "and year >= 2022 and measure <> 'fdi_inward' and coalesce(reason, '') = ''",
+    )
+    assert unexplained == []
+    # No leader is named where either share is unknown.
+    assert query(
+        published,
+        "select count(*) from marts.china_vs_russia where leader is not null "
+        "and (china_share is null or russia_share is null)",
+    ) == [(0,)]
+    assert query(published, "select count(*) from marts.coverage where status = 'missing'") == [
+        (0,)
+    ]
