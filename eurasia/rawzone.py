@@ -245,6 +245,24 @@ class RawZoneRun:
         return path
 
 
+def plan_identity(urls: list[str], **what: object) -> dict:
+    """A `plan` for RawZoneRun.begin: what identifies the pull (endpoint, base URL, years...)
+    and a hash of every URL it will ask, so that any change to the plan starts afresh."""
+    return {
+        **what,
+        "requests": len(urls),
+        "requests_sha256": hashlib.sha256("\n".join(urls).encode()).hexdigest(),
+    }
+
+
+def reuse_window(hours: float, base_url: str) -> dt.timedelta:
+    """How old a pull may be and still be resumed or reused (settings.reuse_hours); never for
+    the in-process demo snapshot (base URL `snapshot://...`), which costs nothing to ask again."""
+    if base_url.startswith("snapshot://"):
+        return dt.timedelta(0)
+    return dt.timedelta(hours=hours)
+
+
 def _now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 

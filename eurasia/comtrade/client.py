@@ -13,7 +13,6 @@ the answers already landed are not asked again (eurasia.rawzone, RawZoneRun.begi
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import re
@@ -28,7 +27,7 @@ from eurasia import answer_checks, reference
 from eurasia.comtrade import plan
 from eurasia.comtrade.plan import CannotSplitError, ComtradeRequest
 from eurasia.http import ApiError, ApiResponse, PoliteGetter, build_url
-from eurasia.rawzone import RawZoneRun, read_manifest
+from eurasia.rawzone import RawZoneRun, plan_identity, read_manifest, reuse_window
 from eurasia.settings import Settings
 
 log = logging.getLogger("eurasia.comtrade")
@@ -302,28 +301,6 @@ class _Extraction:
         )
 
 
-def plan_identity(settings: Settings, endpoint: Endpoint, planned: list[ComtradeRequest]) -> dict:
-    """What makes two pulls the same pull, so that one may resume the other (RawZoneRun.begin)."""
-    urls = "\n".join(
-        build_url(settings.comtrade_base_url, endpoint.path, r.params(max_records=endpoint.cap))
-        for r in planned
-    )
-    return {
-        "endpoint": endpoint.name,
-        "base_url": settings.comtrade_base_url,
-        "years": list(settings.years),
-        "requests": len(planned),
-        "requests_sha256": hashlib.sha256(urls.encode()).hexdigest(),
-    }
-
-
-def reuse_window(settings: Settings, base_url: str) -> dt.timedelta:
-    """How old a pull may be and still be resumed or reused; never for the in-process snapshot."""
-    if base_url.startswith(SNAPSHOT_SCHEME):
-        return dt.timedelta(0)
-    return dt.timedelta(hours=settings.reuse_hours)
-
-
 def extract(
     settings: Settings,
     dataset: str,
@@ -363,9 +340,15 @@ def extract(
         outline["largest_answer_bound"],
         settings.years,
     )
+    urls = [
+        build_url(settings.comtrade_base_url, endpoint.path, r.params(max_records=endpoint.cap))
+        for r in planned
+    ]
     started = run.begin(
-        plan_identity(settings, endpoint, planned),
-        reuse_within=reuse_window(settings, settings.comtrade_base_url),
+        plan_identity(
+            urls, endpoint=endpoint.name, base_url=settings.comtrade_base_url, years=years
+        ),
+        reuse_within=reuse_window(settings.reuse_hours, settings.comtrade_base_url),
     )
     if started == "complete":
         log.info(

@@ -13,9 +13,7 @@ not asked again (eurasia.rawzone, RawZoneRun.begin).
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -35,7 +33,13 @@ from eurasia.imf.sdmx_csv import (
     is_no_results,
     read_table,
 )
-from eurasia.rawzone import LandingRecord, RawZoneRun, read_manifest
+from eurasia.rawzone import (
+    LandingRecord,
+    RawZoneRun,
+    plan_identity,
+    read_manifest,
+    reuse_window,
+)
 from eurasia.settings import DEFAULT_IMF_SDMX_BASE_URL, Settings
 
 log = logging.getLogger("eurasia.imf")
@@ -152,23 +156,6 @@ def _lacking(request: ImfRequest, landing: LandingRecord, settings: Settings) ->
     return [country for country in request.countries if country not in present]
 
 
-def plan_identity(settings: Settings, urls: list[str]) -> dict:
-    """What makes two pulls the same pull, so that one may resume the other (RawZoneRun.begin)."""
-    return {
-        "base_url": settings.imf_base_url,
-        "years": list(settings.years),
-        "requests": len(urls),
-        "requests_sha256": hashlib.sha256("\n".join(urls).encode()).hexdigest(),
-    }
-
-
-def reuse_window(settings: Settings) -> dt.timedelta:
-    """How old a pull may be and still be resumed or reused; never for the in-process snapshot."""
-    if settings.imf_base_url.startswith("snapshot://"):
-        return dt.timedelta(0)
-    return dt.timedelta(hours=settings.reuse_hours)
-
-
 def extract(
     settings: Settings,
     run: RawZoneRun,
@@ -187,7 +174,10 @@ def extract(
     plan = plan_requests(settings.years)
     years = sorted({year for request in plan for year in request.years})
     urls = [build_url(settings.imf_base_url, r.path(), r.params()) for r in plan]
-    started = run.begin(plan_identity(settings, urls), reuse_within=reuse_window(settings))
+    started = run.begin(
+        plan_identity(urls, base_url=settings.imf_base_url, years=list(settings.years)),
+        reuse_within=reuse_window(settings.reuse_hours, settings.imf_base_url),
+    )
     if started == "complete":
         log.info(
             "IMF DIP: reusing the complete pull %s (%d answers, started within the last %g h) - "
