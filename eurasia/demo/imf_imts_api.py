@@ -23,8 +23,6 @@ import io
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 
-import duckdb
-
 from eurasia.demo.imf_api import (
     CSV_CONTENT_TYPE,
     KEY_HEADER,
@@ -123,9 +121,8 @@ def bundled_observations() -> list[dict[str, str]]:
     workbooks = [str(path) for path in dots.verified_workbooks()]
     indicator = {flow: code for code, flow in INDICATORS.items()}
     flows = {sheet: indicator[flow] for sheet, (flow, _valuation) in dots.SHEETS.items()}
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = dots.reader_connection()
     try:
-        dots.load_excel_extension(con)
         cursor = con.execute(
             f"""
             WITH cells AS ({dots.workbook_values_sql(workbooks)}),

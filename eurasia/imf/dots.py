@@ -97,6 +97,14 @@ def load_excel_extension(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"LOAD '{excel_extension_path()}'")
 
 
+def reader_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that reads workbooks, quietly (no progress bar in task logs)."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    load_excel_extension(con)
+    return con
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -156,9 +164,8 @@ def extract(run: RawZoneRun, bundle_dir: Path = BUNDLE_DIR) -> dict:
     BundleError (a file missing or changed) stops before anything is landed.
     """
     workbooks = verified_workbooks(bundle_dir)
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = reader_connection()
     try:
-        load_excel_extension(con)
         all_years: set[int] = set()
         cells = 0
         for path in workbooks:
