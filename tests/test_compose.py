@@ -203,3 +203,17 @@ def test_the_dag_and_the_warehouse_worker_read_the_same_queue(queue):
     env = config["services"]["airflow-scheduler"]["environment"]
     assert f"--queues {queue} " in command
     assert load_settings(env).warehouse_queue == queue
+
+
+def test_every_pipeline_setting_reaches_the_containers():
+    """A setting added to eurasia.settings must be passed through, or .env could not set it."""
+
+    class Recording(dict):
+        def get(self, key, default=None):
+            asked.add(key)
+            return super().get(key, default)
+
+    asked: set[str] = set()
+    load_settings(Recording())
+    env = resolved()["services"]["airflow-scheduler"]["environment"]
+    assert asked - set(env) == set()
