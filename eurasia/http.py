@@ -124,6 +124,19 @@ def unresolvable_host(exc: BaseException) -> socket.gaierror | None:
     return None
 
 
+def failure_cause(exc: BaseException) -> str:
+    """The cause of a connection failure, without the wrapper's long preamble.
+
+    requests says "HTTPConnectionPool(host=..., port=...): Max retries exceeded with url: <the
+    whole URL> (Caused by ...)": with a long URL the cause itself would be cut from a message.
+    """
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError carries the cause
+    if isinstance(reason, BaseException):
+        return f"{type(reason).__name__}: {reason}"
+    return str(exc)
+
+
 def _abort(response: requests.Response | None) -> None:
     """Close a response's connection from another thread, waking a read blocked on it."""
     if response is None:
@@ -290,7 +303,7 @@ class PoliteGetter:
                         f"{dns_error.strerror or dns_error}). This is not transient: check "
                         f"{self.url_setting} for a typo, and the machine's network and DNS."
                     ) from None
-                last_problem = f"{type(exc).__name__} ({self.redact(str(exc))[:300]})"
+                last_problem = f"{type(exc).__name__} ({self.redact(failure_cause(exc))[:300]})"
                 if attempt < self.max_attempts:
                     self._wait(backoff, last_problem)
                 continue

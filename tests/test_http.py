@@ -338,3 +338,17 @@ def test_an_answer_the_check_rejects_is_retried_then_named():
     session = FakeSession(*[response(200, b"<html>busy</html>")] * 2)
     with pytest.raises(ApiUnavailableError, match="HTTP 200 but an HTML page"):
         getter(session, max_attempts=2).get(URL, check=check)
+
+
+def test_a_connection_failure_names_its_cause_even_behind_a_long_url(monkeypatch):
+    def resolver_down(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver_down)
+    polite = PoliteGetter(
+        source="Test API", interval_seconds=0, sleep=lambda s: None, max_attempts=1
+    )
+    long_url = "http://example.invalid/data?reporterCode=" + ",".join(["398"] * 200)
+    with pytest.raises(ApiUnavailableError) as raised:
+        polite.get(long_url)
+    assert "Temporary failure in name resolution" in str(raised.value)
