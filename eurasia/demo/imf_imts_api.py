@@ -130,14 +130,15 @@ def bundled_observations() -> list[dict[str, str]]:
                 SELECT imf_name, CASE kind WHEN 'world' THEN '{WORLD_CODE}' ELSE iso3 END AS code
                 FROM read_csv(?, header=true, all_varchar=true)
             ),
-            -- the stored digits scaled exactly, millions -> US dollars; estimates are text
-            -- such as '1,023.12 e' (thousands separated)
+            -- millions -> US dollars. A cell holds a double written with 17 significant
+            -- digits (56079.088095999999); its shortest form (56079.088096) is the figure,
+            -- scaled exactly in decimal. Estimates are text such as '1,023.12 e'.
             scaled AS (
                 SELECT reporter.code AS country, partner.code AS counterpart, cells.sheet,
                     cells.year, cells.value_text LIKE '% e' AS is_estimate,
-                    CAST(CAST(regexp_replace(replace(cells.value_text, ',', ''), '\\s*e$', '')
-                        AS DECIMAL(38, 12))
-                        * 1000000 AS VARCHAR) AS usd
+                    CAST(CAST(CAST(CAST(
+                        regexp_replace(replace(cells.value_text, ',', ''), '\\s*e$', '')
+                        AS DOUBLE) AS VARCHAR) AS DECIMAL(38, 12)) * 1000000 AS VARCHAR) AS usd
                 FROM cells
                 JOIN names AS reporter ON reporter.imf_name = cells.reporter_name
                 JOIN names AS partner ON partner.imf_name = cells.partner_name
