@@ -15,7 +15,7 @@ from eurasia import pipeline
 from eurasia.comtrade import availability, client, plan
 from eurasia.demo.comtrade_api import ComtradeEngine
 from eurasia.demo.snapshot_engines import snapshot_routes
-from eurasia.demo.standin import StandinServer
+from eurasia.demo.standin import Fault, StandinServer
 from eurasia.http import ApiError
 from eurasia.rawzone import MANIFEST, RawZoneRun, new_run_id
 from eurasia.settings import load_settings
@@ -234,3 +234,40 @@ def test_snapshot_availability_lists_exactly_the_reporter_years_it_serves(tmp_pa
 
 def engine_records(engine) -> list[dict]:
     return [json.loads(encoded) for encoded in engine._encoded]
+
+
+def test_a_rerun_after_a_stop_asks_only_for_what_is_missing(tmp_path):
+    engine = ComtradeEngine(reporter_years(4, range(2000, 2026)))
+    quota = Fault(
+        403,
+        b'{ "statusCode": 403, "message": "Out of call volume quota. '
+        b'Quota will be replenished in 05:23:11." }',
+        {"Content-Type": "application/json"},
+    )
+    with StandinServer(routes={"/comtrade": engine}) as server:
+        settings = settings_for(server, tmp_path, years="2000-2025")
+        first = new_run(settings)
+        calls = {"n": 0}
+        real_dispatch = server.dispatch
+
+        def dispatch(path, query, headers):  # four calls answered, then the quota is used up
+            calls["n"] += 1
+            if calls["n"] >= 5:
+                return quota.status, quota.headers, quota.body
+            return real_dispatch(path, query, headers)
+
+        server.dispatch = dispatch
+        with pytest.raises(ApiError, match="resumes"):
+            availability.extract(settings, first, sleep=no_sleep)
+        assert not (first.folder / MANIFEST).exists() and len(first.landings) == 4
+
+        server.dispatch = real_dispatch
+        server.seen.clear()
+        second = new_run(settings)
+        summary = availability.extract(settings, second, sleep=no_sleep)
+        asked_again = [s.query["period"][0] for s in server.seen]
+
+    assert second.folder == first.folder  # the interrupted run, taken over
+    assert summary["calls_made"] == 13 - 4 and summary["answers_reused"] == 4
+    assert asked_again[0] == "2008,2009"  # from the fifth call on
+    assert landed(settings, second) == served(engine)

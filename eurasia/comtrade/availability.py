@@ -30,7 +30,8 @@ import requests
 from eurasia import reference
 from eurasia.comtrade import client, plan
 from eurasia.comtrade.plan import CannotSplitError
-from eurasia.rawzone import RawZoneRun
+from eurasia.http import ApiError, build_url
+from eurasia.rawzone import RawZoneRun, plan_identity, read_manifest, reuse_window
 from eurasia.settings import Settings
 
 log = logging.getLogger("eurasia.comtrade")
@@ -113,8 +114,10 @@ def extract(
 ) -> dict:
     """Land the availability of every reporter for settings.years; return a summary.
 
-    Raises ApiError (with what to do) when the API refuses or keeps failing; the run is then
-    left without its manifest, so nothing of it is loaded.
+    Like the data pulls, a recent pull of the same plan (settings.reuse_hours) is taken over:
+    an interrupted one resumes, asking only what it lacks; a complete one is reused without a
+    call. Raises ApiError (with what to do) when the API refuses or keeps failing; the run is
+    then left without its manifest, so nothing of it is loaded.
     """
     if (run.source, run.dataset) != (client.SOURCE, DATASET):
         raise ValueError(f"run is for {run.source}/{run.dataset}, not {client.SOURCE}/{DATASET}")
@@ -135,12 +138,22 @@ def extract(
         endpoint.cap,
         settings.years,
     )
-    getter = client._getter(settings, endpoint, session, sleep)
-    extraction = client._Extraction(
-        DATASET, endpoint, settings.comtrade_base_url, getter, run, planned
+    base_url = settings.comtrade_base_url
+    urls = [build_url(base_url, endpoint.path, r.params()) for r in planned]
+    started = run.begin(
+        plan_identity(urls, endpoint=endpoint.name, base_url=base_url, years=years),
+        reuse_within=reuse_window(settings.reuse_hours, base_url),
     )
+    if started == "complete":
+        log.info("comtrade %s: reusing the complete pull %s, no call made", DATASET, run.folder)
+        return {**read_manifest(run.folder)["summary"], "calls_made": 0, "reused_complete": True}
+    getter = client._getter(settings, endpoint, session, sleep)
+    extraction = client._Extraction(DATASET, endpoint, base_url, getter, run, planned)
     try:
         extraction.run_all()
+    except ApiError as exc:
+        exc.add_note_to_message(run.resume_note(extraction.calls_known))
+        raise
     finally:
         if session is None:  # ours to close; a caller's session is the caller's
             getter.close()
@@ -152,6 +165,7 @@ def extract(
         "requests_split": extraction.requests_split,
         "reporter_years_listed": extraction.rows_landed,
         "landings": len(run.landings),
+        "answers_reused": extraction.answers_reused,
         "seconds_waited_for_rate_limits": getter.seconds_waited_for_rate_limits,
     }
     run.complete(years, summary)
