@@ -141,13 +141,21 @@ def test_transient_failures_are_retried(tmp_path, server):
     assert (run.folder / MANIFEST).exists()
 
 
-def test_an_answer_that_is_not_sdmx_csv_stops_without_a_manifest(tmp_path, server):
-    server.fail_next(Fault(200, b"<html>maintenance</html>", {"Content-Type": "text/html"}))
-    settings = settings_for(tmp_path, server.url + "/imf")
+def test_a_maintenance_page_is_retried_and_a_lasting_one_stops_without_a_manifest(tmp_path, server):
+    page = Fault(200, b"<html>maintenance</html>", {"Content-Type": "text/html"})
+    server.fail_next(page)
+    settings = settings_for(tmp_path / "once", server.url + "/imf")
+    run, summary, sleeps = run_extract(settings)
+    assert summary["calls_made"] == 5 and summary["landings"] == 4 and len(sleeps) == 1
+    bodies = [gzip.decompress((settings.raw_zone / r.body_file).read_bytes()) for r in run.landings]
+    assert not any(b"maintenance" in body for body in bodies)
+
+    server.fail_next(*[page] * 6)  # every attempt of the first call
+    settings = settings_for(tmp_path / "lasting", server.url + "/imf")
     run = RawZoneRun(settings.raw_zone, imts.SOURCE, imts.DATASET, new_run_id(), "live")
-    with pytest.raises(ApiError, match="not SDMX-CSV"):
+    with pytest.raises(ApiError, match="maintenance"):
         imts.extract(settings, run, sleep=lambda s: None)
-    assert not (run.folder / MANIFEST).exists()
+    assert not (run.folder / MANIFEST).exists() and run.landings == []
 
 
 def test_a_refused_key_stops_and_never_shows_the_key(tmp_path):

@@ -25,6 +25,7 @@ from eurasia.http import ApiError, ApiResponse, PoliteGetter, build_url
 from eurasia.imf.plan import ImfRequest, plan_requests
 from eurasia.imf.sdmx_csv import (
     CSV_10_MEDIA_TYPE,
+    DATAFLOW_ID,
     NotSdmxCsvError,
     count_observations,
     decode,
@@ -56,11 +57,15 @@ AUTH_HINT = (
 
 
 def _getter(
-    settings: Settings, session: requests.Session | None, sleep: Callable[[float], None]
+    settings: Settings,
+    session: requests.Session | None,
+    sleep: Callable[[float], None],
+    source: str = SOURCE,
 ) -> PoliteGetter:
+    """The IMF API's getter; `source` names the dataflow's client in messages (IMTS too)."""
     interval = settings.request_interval_seconds
     return PoliteGetter(
-        source=SOURCE,
+        source=source,
         # 0 is a valid setting (stand-ins, snapshot), so only None falls back to the default.
         interval_seconds=DEFAULT_INTERVAL_SECONDS if interval is None else interval,
         secret_headers={KEY_HEADER: settings.imf_api_key} if settings.imf_api_key else None,
@@ -100,7 +105,12 @@ def _countries_in(body: bytes) -> set[str]:
     return {row[column] for row in rows if len(row) > column}
 
 
-def _record_count(response: ApiResponse, getter: PoliteGetter) -> tuple[int, str]:
+def _record_count(
+    response: ApiResponse,
+    getter: PoliteGetter,
+    source: str = SOURCE,
+    dataflow: str = DATAFLOW_ID,
+) -> tuple[int, str]:
     """Observations in an answer and the file extension to land it under; ApiError if unusable."""
     url = getter.redact(response.url)
     arrived = getter.redact(describe_body(response.content_type, response.body))
@@ -108,15 +118,15 @@ def _record_count(response: ApiResponse, getter: PoliteGetter) -> tuple[int, str
         if is_no_results(response.body):
             return 0, "xml" if response.body.lstrip().startswith(b"<") else "txt"
         raise ApiError(
-            f"{SOURCE} answered {url} with HTTP 404 that is not 'No Results Found' ({arrived}). "
+            f"{source} answered {url} with HTTP 404 that is not 'No Results Found' ({arrived}). "
             f"Check IMF_SDMX_BASE_URL (normally {DEFAULT_IMF_SDMX_BASE_URL}) and whether the "
-            "dataflow IMF.STA,DIP still exists."
+            f"dataflow {dataflow} still exists."
         )
     try:
         return count_observations(response.body), "csv"
     except NotSdmxCsvError as exc:
         raise ApiError(
-            f"{SOURCE} answered {url} with something that is not SDMX-CSV ({exc}; {arrived}). "
+            f"{source} answered {url} with something that is not SDMX-CSV ({exc}; {arrived}). "
             "Nothing was loaded; check IMF_SDMX_BASE_URL and whether the API changed its format."
         ) from exc
 

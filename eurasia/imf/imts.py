@@ -12,7 +12,8 @@ China for its own declarations with each republic, the live counterpart of the b
 workbook, so that the two IMF copies cover the same questions. Four calls for the whole set.
 
 Answers are landed as received (SDMX-CSV as NNNNN.csv.gz; a "No Results Found" 404 as .xml.gz or
-.txt.gz with record_count 0), exactly as the DIP client does.
+.txt.gz with record_count 0) and checked by the DIP client's own functions (eurasia/imf/client):
+the same getter (pace, retries, key header), the same retry of a 200 that is not whole SDMX-CSV.
 """
 
 from __future__ import annotations
@@ -25,17 +26,11 @@ from dataclasses import dataclass
 import requests
 
 from eurasia import reference
-from eurasia.http import ApiError, ApiResponse, PoliteGetter, build_url
-from eurasia.imf.client import AUTH_HINT, DEFAULT_INTERVAL_SECONDS, KEY_HEADER
-from eurasia.imf.sdmx_csv import (
-    CSV_10_MEDIA_TYPE,
-    NotSdmxCsvError,
-    count_observations,
-    describe_body,
-    is_no_results,
-)
+from eurasia.http import build_url
+from eurasia.imf import client
+from eurasia.imf.sdmx_csv import CSV_10_MEDIA_TYPE
 from eurasia.rawzone import RawZoneRun
-from eurasia.settings import DEFAULT_IMF_SDMX_BASE_URL, Settings
+from eurasia.settings import Settings
 
 log = logging.getLogger("eurasia.imf")
 
@@ -98,41 +93,6 @@ def plan_requests(
     return [*own, chinas]
 
 
-def _getter(
-    settings: Settings, session: requests.Session | None, sleep: Callable[[float], None]
-) -> PoliteGetter:
-    interval = settings.request_interval_seconds
-    return PoliteGetter(
-        source=LABEL,
-        interval_seconds=DEFAULT_INTERVAL_SECONDS if interval is None else interval,
-        secret_headers={KEY_HEADER: settings.imf_api_key} if settings.imf_api_key else None,
-        auth_hint=AUTH_HINT,
-        session=session,
-        sleep=sleep,
-    )
-
-
-def _record_count(response: ApiResponse, getter: PoliteGetter) -> tuple[int, str]:
-    """Observations in an answer and the file extension to land it under; ApiError if unusable."""
-    url = getter.redact(response.url)
-    arrived = getter.redact(describe_body(response.content_type, response.body))
-    if response.status == 404:
-        if is_no_results(response.body):
-            return 0, "xml" if response.body.lstrip().startswith(b"<") else "txt"
-        raise ApiError(
-            f"{LABEL} answered {url} with HTTP 404 that is not 'No Results Found' ({arrived}). "
-            f"Check IMF_SDMX_BASE_URL (normally {DEFAULT_IMF_SDMX_BASE_URL}) and whether the "
-            f"dataflow {DATAFLOW_ID} still exists."
-        )
-    try:
-        return count_observations(response.body), "csv"
-    except NotSdmxCsvError as exc:
-        raise ApiError(
-            f"{LABEL} answered {url} with something that is not SDMX-CSV ({exc}; {arrived}). "
-            "Nothing was loaded; check IMF_SDMX_BASE_URL and whether the API changed its format."
-        ) from exc
-
-
 def extract(
     settings: Settings,
     run: RawZoneRun,
@@ -145,14 +105,17 @@ def extract(
     without a manifest, so nothing of it is loaded.
     """
     plan = plan_requests(settings.years)
-    getter = _getter(settings, session, sleep)
+    getter = client._getter(settings, session, sleep, source=LABEL)
     rows_landed = 0
     try:
         for i, request in enumerate(plan, start=1):
             url = build_url(settings.imf_base_url, request.path(), request.params())
             log.info("IMF IMTS call %d/%d: %s", i, len(plan), "+".join(request.countries))
-            response = getter.get(url, accept=CSV_10_MEDIA_TYPE, ok_statuses=(200, 404))
-            count, extension = _record_count(response, getter)
+            # a 200 that is not whole SDMX-CSV (a maintenance page, a cut body) is retried
+            response = getter.get(
+                url, accept=CSV_10_MEDIA_TYPE, ok_statuses=(200, 404), check=client._body_problem
+            )
+            count, extension = client._record_count(response, getter, LABEL, DATAFLOW_ID)
             run.land(
                 url=url,
                 params=request.params(),
