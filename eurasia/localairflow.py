@@ -88,6 +88,19 @@ def stop(processes: dict[str, subprocess.Popen], grace: float = GRACE_SECONDS) -
     for process in processes.values():
         _signal_group(process, signal.SIGKILL)
         process.wait()
+    # Killed grandchildren linger a moment until their new parent reaps them; return only
+    # once every group is gone, so that "stopped" means no process is left.
+    deadline = time.monotonic() + 5
+    while any(_group_exists(p) for p in processes.values()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _group_exists(process: subprocess.Popen) -> bool:
+    try:
+        os.killpg(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:

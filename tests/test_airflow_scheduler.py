@@ -26,7 +26,7 @@ import duckdb
 import pytest
 from webhook_receiver import WebhookReceiver
 
-pytestmark = pytest.mark.slow
+from eurasia import localairflow
 
 # This checkout; every Airflow process imports its package (PYTHONPATH), not another copy.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +124,7 @@ def task_log_lines(airflow_home: Path, run_id: str) -> list[dict]:
     return lines
 
 
+@pytest.mark.slow
 def test_make_airflow_runs_the_dag_under_the_scheduler(tmp_path):
     airflow_home, warehouse = tmp_path / "airflow", tmp_path / "wh" / "eurasia.duckdb"
     port = free_port()
@@ -218,3 +219,57 @@ def test_make_airflow_runs_the_dag_under_the_scheduler(tmp_path):
     assert "SIGINT: stopping Airflow" in log.read_text()
     time.sleep(1)
     assert processes_with_home(airflow_home) == []
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_stop_ends_each_component_with_what_it_started():
+    """No orphans: a component's children die with it, even one that ignores SIGTERM."""
+    components = {
+        "polite": subprocess.Popen(["bash", "-c", "sleep 300 & wait"], start_new_session=True),
+        # Ignores SIGTERM, like a task process busy in C code: the grace ends with SIGKILL.
+        "stubborn": subprocess.Popen(
+            ["bash", "-c", "trap '' TERM; sleep 300 & wait; sleep 300"], start_new_session=True
+        ),
+    }
+    time.sleep(0.5)
+    started = time.monotonic()
+    localairflow.stop(components, grace=2)
+    assert time.monotonic() - started < 10
+    for process in components.values():
+        assert process.returncode is not None
+        assert not group_alive(process.pid)
+
+
+def test_components_share_the_port_and_admit_everyone_locally_only():
+    env = localairflow.component_env(18123, {"AIRFLOW_HOME": "/tmp/x"})
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:18123/execution/"
+    assert env["AIRFLOW__API__HOST"] == "127.0.0.1"
+    assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] == "True"
+    assert env["AIRFLOW__CORE__DAGS_FOLDER"].endswith("/dags")
+    assert localairflow._command("api-server", 18123)[-4:] == [
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "18123",
+    ]
+
+
+def test_a_bad_port_stops_before_anything_starts(tmp_path):
+    env = {**os.environ, "AIRFLOW_PORT": "99999", "AIRFLOW_HOME": str(tmp_path / "airflow")}
+    out = subprocess.run(
+        [sys.executable, "-m", "eurasia.localairflow"],
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert "AIRFLOW_PORT='99999' must be a TCP port" in out.stderr
+    assert not (tmp_path / "airflow").exists()
