@@ -96,11 +96,21 @@ def stop(processes: dict[str, subprocess.Popen], grace: float = GRACE_SECONDS) -
 
 
 def _group_exists(process: subprocess.Popen) -> bool:
-    try:
-        os.killpg(process.pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    """Whether a process of this group still runs; a zombie awaiting its reaper does not."""
+    return bool(live_group_members(process.pid))
+
+
+def live_group_members(pgid: int) -> list[int]:
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # After the parenthesised command: state, ppid, pgrp, ...
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:

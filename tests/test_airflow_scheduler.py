@@ -221,14 +221,6 @@ def test_make_airflow_runs_the_dag_under_the_scheduler(tmp_path):
     assert processes_with_home(airflow_home) == []
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def test_stop_ends_each_component_with_what_it_started():
     """No orphans: a component's children die with it, even one that ignores SIGTERM."""
     components = {
@@ -244,7 +236,7 @@ def test_stop_ends_each_component_with_what_it_started():
     assert time.monotonic() - started < 10
     for process in components.values():
         assert process.returncode is not None
-        assert not group_alive(process.pid)
+        assert localairflow.live_group_members(process.pid) == []
 
 
 def test_components_share_the_port_and_admit_everyone_locally_only():
