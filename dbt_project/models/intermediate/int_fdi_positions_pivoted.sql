@@ -12,7 +12,7 @@ observations as (
     where indicator = 'INWD_D_NETLA_FALL_ALL'
       and frequency = 'A'
       and derivation is not null
-      and year between {{ fdi_start_year() }} and {{ var('last_year') }}
+      and year >= {{ var('fdi_first_year') }}
 
 ),
 

@@ -1,7 +1,9 @@
 {#-
-    The spine of the marts: every republic x year x measure of the requested range. Trade measures
-    (export, import, total) run from first_year, fdi_inward from max(first_year, fdi_first_year);
-    all to last_year.
+    The spine of the marts: every republic x year x measure of the years the warehouse holds -
+    not of the years a run asked for, so that a run for two years leaves the others in place.
+    Trade measures (export, import, total) span the years of the landed UN Comtrade responses
+    (the years each landed request asked for, and the years of the landed records); fdi_inward
+    those of the landed IMF DIP responses from fdi_first_year.
 -#}
 with
 
@@ -11,21 +13,39 @@ republics as (
 
 ),
 
-measures as (
+landings as (
 
-    select * from (values
-        ('export', {{ var('first_year') }}),
-        ('import', {{ var('first_year') }}),
-        ('total', {{ var('first_year') }}),
-        ('fdi_inward', {{ fdi_start_year() }})
-    ) as m (measure, measure_first_year)
+    select source, unnest(coalesce(years, []::integer[])) as year
+    from {{ ref('stg_raw_zone__landings') }}
 
 ),
 
-years as (
+trade_years as (
 
-    select cast(year as integer) as year
-    from range({{ var('first_year') }}, {{ var('last_year') }} + 1) as r (year)
+    select year from landings where source = 'comtrade'
+    union
+    select year from {{ ref('stg_comtrade__trade_flows') }} where freq_code = 'A'
+
+),
+
+fdi_years as (
+
+    select year from landings where source = 'imf_dip'
+    union
+    select year from {{ ref('stg_imf__direct_investment_positions') }} where frequency = 'A'
+
+),
+
+measure_years as (
+
+    select measure, cast(year as integer) as year
+    from trade_years
+    cross join (values ('export'), ('import'), ('total')) as m (measure)
+    where year is not null
+    union
+    select 'fdi_inward' as measure, cast(year as integer) as year
+    from fdi_years
+    where year >= {{ var('fdi_first_year') }}
 
 ),
 
@@ -34,12 +54,11 @@ spined as (
     select
         republics.republic_iso3,
         republics.republic_name,
-        years.year,
-        measures.measure,
-        years.year >= {{ release_window_start() }} as is_release_lag
+        measure_years.year,
+        measure_years.measure,
+        measure_years.year >= {{ release_window_start() }} as is_release_lag
     from republics
-    cross join measures
-    inner join years on years.year >= measures.measure_first_year
+    cross join measure_years
 
 )
 

@@ -69,12 +69,14 @@ per_partner as (
             where v.republic_iso3 = keys.republic_iso3 and v.year = keys.year
               and v.flow = keys.flow and v.basis = 'reported'
               and v.partner_iso3 in ('WLD', partners.partner_iso3)
+              and v.value_usd is not null
         ) as has_reported_value,
         exists (
             select 1 from values_long as v
             where v.republic_iso3 = keys.republic_iso3 and v.year = keys.year
               and v.flow = keys.flow and v.basis = 'mirror'
               and v.partner_iso3 in ('WLD', partners.partner_iso3)
+              and v.value_usd is not null
         ) as has_mirror_value
     from keys
     inner join per_flow

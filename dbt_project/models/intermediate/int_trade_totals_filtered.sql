@@ -1,5 +1,5 @@
 {#-
-    Annual goods-trade totals in the year range: all commodities (TOTAL), all customs procedures
+    Annual goods-trade totals of every loaded year: all commodities (TOTAL), all customs procedures
     (C00), all modes of transport (0), no second partner (0), with a value. Both the reported and
     the mirror basis start from these rows. The breakdown codes must equal the total codes
     exactly: a row with a null code is a breakdown of unknown kind, not a total.
@@ -12,4 +12,3 @@ where freq_code = 'A'
   and mot_code = 0
   and partner2_code = 0
   and value_usd is not null
-  and year between {{ var('first_year') }} and {{ var('last_year') }}

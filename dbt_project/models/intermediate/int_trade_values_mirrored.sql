@@ -13,15 +13,9 @@
 -#}
 with
 
-flows as (
+declared as (
 
-    select * from {{ ref('int_trade_totals_filtered') }}
-
-),
-
-republics as (
-
-    select republic_iso3, m49_code from {{ ref('republics') }}
+    select * from {{ ref('int_mirror_declarations_converted') }}
 
 ),
 
@@ -29,48 +23,6 @@ partners as (
 
     select partner_iso3, m49_code from {{ ref('partners') }}
     where not is_world
-
-),
-
-reporters as (
-
-    select reporter_code, counts_in_world_total, entry_effective_date, entry_expired_date
-    from {{ ref('comtrade_reporters') }}
-
-),
-
-landings as (
-
-    select landing_id, vintage from {{ ref('stg_raw_zone__landings') }}
-
-),
-
-declared as (
-
-    select
-        republics.republic_iso3,
-        flows.year,
-        -- the partner's export is the republic's import, and vice versa
-        case flows.flow when 'export' then 'import' else 'export' end as flow,
-        flows.reporter_code,
-        flows.value_usd as declared_value_usd,
-        -- converted to the republic's valuation and rounded to cents
-        round(case flows.flow
-            when 'export' then flows.value_usd * {{ var('cif_fob_factor') }}
-            else flows.value_usd / {{ var('cif_fob_factor') }}
-        end, 2) as value_usd,
-        flows.landing_id,
-        landings.vintage
-    from flows
-    inner join republics on flows.partner_code = republics.m49_code
-    left join reporters on flows.reporter_code = reporters.reporter_code
-    left join landings on flows.landing_id = landings.landing_id
-    where flows.reporter_code <> republics.m49_code
-      -- reporters missing from the seed count (a warn test lists them); groups never do
-      and coalesce(reporters.counts_in_world_total, true)
-      -- only codes in effect on 1 January of the year (no double count when a code changes)
-      and coalesce(reporters.entry_effective_date <= make_date(flows.year, 1, 1), true)
-      and coalesce(reporters.entry_expired_date >= make_date(flows.year, 1, 1), true)
 
 ),
 

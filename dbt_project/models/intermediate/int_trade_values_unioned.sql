@@ -2,7 +2,11 @@
     Reported and mirror trade values in one long table: republic x year x flow x basis x partner
     (WLD, CHN, RUS), with
       - reported partner values imputed as 0 where the republic reported the flow's world total
-        but no row for the partner (Comtrade omits empty partner flows), flagged is_imputed_zero;
+        and no record at all for the partner (Comtrade omits empty partner flows), flagged
+        is_imputed_zero;
+      - reported partner values unknown (null, is_value_unknown) where a record for the partner
+        is there but gives no usable total (a null value, or no exact all-commodity total): such a
+        record is not an omitted flow, so it is never taken for 0;
       - flow 'total' = export + import on the same basis, only where both exist.
 -#}
 with
@@ -17,6 +21,7 @@ reported as (
         partner_iso3,
         value_usd,
         false as is_imputed_zero,
+        false as is_value_unknown,
         cast(null as bigint) as reporter_count,
         [landing_id] as landing_ids,
         vintage
@@ -26,8 +31,25 @@ reported as (
 
 partners as (
 
-    select partner_iso3 from {{ ref('partners') }}
+    select partner_iso3, m49_code from {{ ref('partners') }}
     where not is_world
+
+),
+
+republics as (
+
+    select republic_iso3, m49_code from {{ ref('republics') }}
+
+),
+
+partner_records as (
+
+    -- every annual record a republic declared with China or Russia, usable as a total or not
+    select distinct republics.republic_iso3, staged.year, staged.flow, partners.partner_iso3
+    from {{ ref('stg_comtrade__trade_flows') }} as staged
+    inner join republics on staged.reporter_code = republics.m49_code
+    inner join partners on staged.partner_code = partners.m49_code
+    where staged.freq_code = 'A'
 
 ),
 
@@ -39,14 +61,20 @@ imputed_zeros as (
         world.flow,
         'reported' as basis,
         partners.partner_iso3,
-        0.0 as value_usd,
-        true as is_imputed_zero,
+        case when partner_records.partner_iso3 is null then 0.0 end as value_usd,
+        partner_records.partner_iso3 is null as is_imputed_zero,
+        partner_records.partner_iso3 is not null as is_value_unknown,
         cast(null as bigint) as reporter_count,
-        -- the response that carried the world total and no row for this partner
+        -- the response that carried the world total and no usable row for this partner
         world.landing_ids,
         world.vintage
     from reported as world
     cross join partners
+    left join partner_records
+        on partner_records.republic_iso3 = world.republic_iso3
+        and partner_records.year = world.year
+        and partner_records.flow = world.flow
+        and partner_records.partner_iso3 = partners.partner_iso3
     where world.partner_iso3 = 'WLD'
       and partners.partner_iso3 <> world.republic_iso3
       and not exists (
@@ -70,6 +98,7 @@ mirrored as (
         partner_iso3,
         value_usd,
         false as is_imputed_zero,
+        false as is_value_unknown,
         cast(reporter_count as bigint) as reporter_count,
         landing_ids,
         vintage
@@ -95,8 +124,10 @@ totals as (
         'total' as flow,
         basis,
         partner_iso3,
-        round(sum(value_usd), 2) as value_usd,
+        -- an unknown flow leaves the total unknown (sum() would skip it)
+        case when not bool_or(is_value_unknown) then round(sum(value_usd), 2) end as value_usd,
         bool_or(is_imputed_zero) as is_imputed_zero,
+        bool_or(is_value_unknown) as is_value_unknown,
         -- the smaller of the two flows' reporter counts
         min(reporter_count) as reporter_count,
         list_sort(list_distinct(flatten(list(landing_ids)))) as landing_ids,

@@ -1,10 +1,14 @@
 {#-
-    Where every number comes from: one row per republic x year x measure of the requested range,
+    Where every number comes from: one row per republic x year x measure of the years held,
     saying which basis the marts use, from which source, and why when it is not the republic's own
     report. The status follows the world total: a usable one on some basis gives 'reported',
-    'mirror' or 'derived'; none is 'not yet released' inside the release window (a test warns) and
-    'missing' outside it (a test fails the build). An incomplete partner-side (mirror) world total
-    is not usable. The reason also names partner cells that are confidential or missing, though
+    'mirror' or 'derived'. Without one: 'unknown' where the source explains it (the republic did not
+    release the year, per UN Comtrade's data availability, and its partner-side world total lacks
+    major partners that did not release it either - Turkmenistan x Russia from 2022); else 'not yet
+    released' inside the release window (a warning) and 'missing' outside it (blocks publishing,
+    through data_quality). An incomplete partner-side (mirror) world total is not usable. Whether
+    the republic released the year is a fact from the availability records (republic_release); a
+    year released but not landed is an extraction gap (blocks publishing). The reason also names partner cells that are confidential or missing, though
     they do not change the status. landing_ids and vintage are those of the rows the status rests
     on (for a gap: the incomplete partner-side rows, if any). Built from intermediate models
     only, so that it is rebuilt - and explains the gaps - even when a test of a share mart fails.
@@ -19,7 +23,7 @@ spine as (
 
 partners as (
 
-    select partner_iso3, short_name from {{ ref('partners') }}
+    select partner_iso3, short_name, m49_code from {{ ref('partners') }}
     where not is_world
 
 ),
@@ -42,8 +46,24 @@ trade_per_flow as (
 
 mirror_worlds as (
 
-    select republic_iso3, year, flow as measure, reporter_count_text
+    select republic_iso3, year, flow as measure, reporter_count_text, incompleteness, is_incomplete_by_source
     from {{ ref('int_trade_mirror_worlds_assessed') }}
+
+),
+
+republic_releases as (
+
+    select republics.republic_iso3, r.year, r.release_status, r.total_records, r.is_extraction_gap
+    from {{ ref('int_reporter_years_assessed') }} as r
+    inner join {{ ref('republics') }} as republics on republics.m49_code = r.reporter_code
+
+),
+
+republic_ever_released as (
+
+    select republic_iso3, bool_or(release_status = 'released') as ever_released
+    from republic_releases
+    group by republic_iso3
 
 ),
 
@@ -62,12 +82,21 @@ trade_partner_gaps as (
         world.flow as measure,
         world.basis,
         string_agg(
-            partners.short_name || ' declared no trade with the republic for this flow (partner-side'
-            || ' value missing): ' || partners.short_name || '''s share not computed',
+            case
+                when world.basis = 'mirror' and partner_release.release_status = 'not released' then
+                    partners.short_name || ' released no data to UN Comtrade for this year (per its data'
+                    || ' availability): ' || partners.short_name || '''s share unknown'
+                else
+                    partners.short_name || ' declared no trade with the republic for this flow (partner-side'
+                    || ' value missing): ' || partners.short_name || '''s share not computed'
+            end,
             '; ' order by partners.partner_iso3
         ) as partner_cells
     from trade_values as world
     cross join partners
+    left join {{ ref('int_reporter_years_assessed') }} as partner_release
+        on partner_release.reporter_code = partners.m49_code
+        and partner_release.year = world.year
     where world.partner_iso3 = 'WLD'
       and world.value_usd > 0
       and partners.partner_iso3 <> world.republic_iso3
@@ -115,9 +144,18 @@ trade_statuses as (
         case
             when t.has_reported_world then 'reported'
             when t.has_complete_mirror_world then 'mirror'
+            -- explained by the source itself: neither the republic nor the partners that make up
+            -- much of its partner-side total released the year
+            when coalesce(mirror_worlds.is_incomplete_by_source, false)
+                and rel.release_status = 'not released' then 'unknown'
             when spine.is_release_lag then 'not yet released'
             else 'missing'
         end as status,
+        coalesce(rel.release_status, 'unknown') as republic_release,
+        rel.total_records as republic_release_records,
+        coalesce(rel.is_extraction_gap, false) as is_extraction_gap,
+        coalesce(ever_rel.ever_released, false) as republic_ever_released,
+        mirror_worlds.incompleteness,
         -- the basis whose rows the status rests on: for a gap, the incomplete partner-side rows
         case
             when t.has_reported_world then 'reported'
@@ -144,6 +182,11 @@ trade_statuses as (
         on mirror_worlds.republic_iso3 = spine.republic_iso3
         and mirror_worlds.year = spine.year
         and mirror_worlds.measure = spine.measure
+    left join republic_releases as rel
+        on rel.republic_iso3 = spine.republic_iso3
+        and rel.year = spine.year
+    left join republic_ever_released as ever_rel
+        on ever_rel.republic_iso3 = spine.republic_iso3
     where spine.measure in ('export', 'import', 'total')
 
 ),
@@ -175,12 +218,25 @@ trade_coverage as (
         s.is_release_lag,
         s.status,
         nullif(concat_ws('; ',
+            -- extraction gap: the source has the year, the warehouse does not
+            case when s.is_extraction_gap then
+                'extraction gap: UN Comtrade lists this year of the republic as released ('
+                || s.republic_release_records || ' records) but none was landed: check the extraction'
+            end,
             -- the republic's side, when its own report is not used
             case
-                when s.status = 'reported' then null
+                when s.status = 'reported' or s.is_extraction_gap then null
+                when s.republic_release = 'not released' and not s.republic_ever_released
+                    and not s.republic_ever_reported then
+                    'republic did not report to UN Comtrade for this year, nor for any other year held'
+                    || ' (per UN Comtrade''s data availability)'
+                when s.republic_release = 'not released' then
+                    'republic did not report to UN Comtrade for this year (per UN Comtrade''s data availability)'
                 when not s.republic_ever_reported
                     and (s.status = 'mirror' or s.has_incomplete_mirror_world) then
-                    'republic did not report to UN Comtrade in any year of the range'
+                    'republic did not report to UN Comtrade in any year held'
+                    || case when s.republic_release = 'unknown'
+                        then ' (no UN Comtrade availability record landed for this year to confirm it)' else '' end
                 when s.is_release_lag and not (s.reported_exports or s.reported_imports)
                     and (s.status = 'mirror' or s.has_incomplete_mirror_world) then
                     'republic has not yet reported this year to UN Comtrade (inside the '
@@ -188,6 +244,8 @@ trade_coverage as (
                 when not (s.reported_exports or s.reported_imports)
                     and (s.status = 'mirror' or s.has_incomplete_mirror_world) then
                     'republic did not report to UN Comtrade for this year'
+                    || case when s.republic_release = 'unknown'
+                        then ' (no UN Comtrade availability record landed for this year to confirm it)' else '' end
                 when s.measure = 'total' and (s.status = 'mirror' or s.has_incomplete_mirror_world) then
                     'republic reported only its ' || case when s.reported_exports then 'exports' else 'imports' end
                     || ' for this year, so exports and imports both use partner-side values'
@@ -202,14 +260,15 @@ trade_coverage as (
                     || case when s.is_release_lag
                         then ' (' || s.reporter_count_text || '; late partners may still add to the world total)'
                         else '' end
+                when s.status = 'unknown' then
+                    'partner-side totals incomplete, ' || s.incompleteness
+                    || ': no side declares the shares, which stay unknown'
                 when s.status = 'not yet released' and s.has_incomplete_mirror_world then
-                    'partner-side totals incomplete, ' || s.reporter_count_text
-                    || ' (usable from ' || printf('%g', cast({{ var('mirror_min_reporter_ratio') }} * 100 as double))
-                    || '% of it): no share until more partners have reported'
+                    'partner-side totals incomplete, ' || s.incompleteness
+                    || ': no share until more partners have reported'
                 when s.status = 'missing' and s.has_incomplete_mirror_world then
-                    'partner-side totals incomplete, ' || s.reporter_count_text
-                    || ' (usable from ' || printf('%g', cast({{ var('mirror_min_reporter_ratio') }} * 100 as double))
-                    || '% of it), outside the release window: check the extraction'
+                    'partner-side totals incomplete, ' || s.incompleteness
+                    || ', outside the release window: check the extraction'
                 when s.status = 'not yet released' then
                     'inside the ' || {{ var('release_lag_years') }} || '-year release window (years from '
                     || {{ release_window_start() }} || '): neither the republic nor its partners have reported '
@@ -227,6 +286,8 @@ trade_coverage as (
             case when s.status in ('reported', 'mirror') then g.partner_cells end
         ), '') as reason,
         s.basis,
+        s.republic_release,
+        s.is_extraction_gap,
         coalesce(e.landing_ids, []::varchar[]) as landing_ids,
         e.vintage
     from trade_statuses as s
@@ -320,11 +381,15 @@ fdi_coverage as (
                 when fdi.world_position_usd is null then 'world total is missing: shares not computed'
                 when fdi.world_position_usd <= 0 then
                     'world total is zero or negative (net positions can be negative): shares not computed'
+                when fdi.basis = 'derived' then
+                    'the derived world total sums only the counterpart economies that report: partial'
             end,
             -- partner cells: they leave the status alone but leave a share out
             e.partner_cells
         ), '') as reason,
         fdi.basis,
+        cast(null as varchar) as republic_release,
+        false as is_extraction_gap,
         coalesce(e.landing_ids, []::varchar[]) as landing_ids,
         e.vintage
     from spine
@@ -364,6 +429,8 @@ final as (
             when 'derived' then 'IMF DIP, derived from counterpart reports'
         end as source,
         reason,
+        republic_release,
+        is_extraction_gap,
         is_release_lag,
         vintage,
         landing_ids

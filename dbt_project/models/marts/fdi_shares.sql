@@ -1,7 +1,9 @@
 {#-
     China's and Russia's shares of each republic's inward direct investment position (IMF DIP),
-    every republic x year (from max(first_year, fdi_first_year)) x partner, on one basis per
-    republic-year (see int_fdi_bases_chosen).
+    every republic x year held (from fdi_first_year) x partner, on one basis per republic-year
+    (see int_fdi_bases_chosen). A derived (SCC) world total sums only the counterpart economies
+    that report: flagged partial. A series whose basis differs from the previous year's is
+    flagged, so that a comparison across the switch is not taken for like with like.
 -#}
 with
 
@@ -89,6 +91,12 @@ final as (
         end as value_status,
         partner_is_confidential,
         world_is_confidential,
+        -- a derived world total is a sum of the counterparts that report, not the whole world
+        coalesce(basis = 'derived', false) as world_is_partial,
+        -- the basis of the republic's series changes from the previous year that has one
+        coalesce(basis <> lag(basis) over (
+            partition by republic_iso3, partner_iso3, basis is not null order by year
+        ), false) as basis_changed_from_previous_year,
         is_release_lag,
         vintage,
         landing_ids

@@ -15,7 +15,7 @@ spine as (
 
 partners as (
 
-    select partner_iso3, partner_name, short_name from {{ ref('partners') }}
+    select partner_iso3, partner_name, short_name, m49_code from {{ ref('partners') }}
     where not is_world
 
 ),
@@ -44,6 +44,12 @@ mirror_worlds as (
 
 ),
 
+reporter_years as (
+
+    select reporter_code, year, release_status from {{ ref('int_reporter_years_assessed') }}
+
+),
+
 republics_reporting as (
 
     -- republics that reported a world total for some flow and year of the range
@@ -63,6 +69,7 @@ grid as (
         partners.partner_iso3,
         partners.partner_name,
         partners.short_name as partner_short_name,
+        partners.m49_code as partner_m49_code,
         bases.basis,
         spine.is_release_lag
     from spine
@@ -79,11 +86,16 @@ joined as (
         partner.value_usd as partner_value_usd,
         world.value_usd as world_value_usd,
         coalesce(partner.is_imputed_zero, false) as partner_value_is_imputed_zero,
+        coalesce(partner.is_value_unknown, false) as partner_value_is_unknown,
         -- for total: the count of the weaker flow, the one its usual count is compared with
         coalesce(mirror_worlds.reporter_count, world.reporter_count) as world_reporter_count,
         mirror_worlds.usual_reporter_count as world_usual_reporter_count,
         mirror_worlds.is_complete as world_is_complete,
         mirror_worlds.reporter_count_text as world_reporter_count_text,
+        mirror_worlds.incompleteness as world_incompleteness,
+        mirror_worlds.missing_major_reporters as world_missing_partners,
+        -- on the mirror basis the partner is itself the reporter: did it release the year?
+        coalesce(partner_release.release_status, 'unknown') as partner_release_status,
         republics_reporting.republic_iso3 is not null as republic_ever_reported,
         chosen.preferred_basis,
         list_sort(list_distinct(flatten(list_filter(
@@ -118,6 +130,9 @@ joined as (
         and mirror_worlds.flow = grid.flow
     left join republics_reporting
         on republics_reporting.republic_iso3 = grid.republic_iso3
+    left join reporter_years as partner_release
+        on partner_release.reporter_code = grid.partner_m49_code
+        and partner_release.year = grid.year
 
 ),
 
@@ -136,7 +151,14 @@ statused as (
             when world_value_usd is null then 'no_world_value'
             when basis = 'mirror' and not coalesce(world_is_complete, false) then 'world_incomplete'
             when world_value_usd <= 0 then 'world_not_positive'
+            -- a record is there but gives no usable value: unknown, never 0
+            when partner_value_is_unknown then 'partner_value_unknown'
+            -- the partner released nothing to UN Comtrade that year (Russia from 2022)
+            when partner_value_usd is null and basis = 'mirror'
+                and partner_release_status = 'not released' then 'partner_not_reported'
             when partner_value_usd is null then 'partner_missing'
+            -- an anomaly of the source: flagged in data_quality, no share
+            when partner_value_usd > world_value_usd * (1 + 1e-9) then 'partner_exceeds_world'
             else 'ok'
         end as row_status
     from joined
@@ -157,8 +179,11 @@ final as (
         world_value_usd,
         case when row_status = 'ok' then partner_value_usd / world_value_usd end as share,
         partner_value_is_imputed_zero,
+        partner_value_is_unknown,
         world_reporter_count,
         world_usual_reporter_count,
+        case when basis = 'mirror' then world_is_complete end as world_is_complete,
+        case when basis = 'mirror' then world_missing_partners end as world_missing_partners,
         coalesce(basis = preferred_basis, false) as is_preferred,
         case flow
             when 'export' then 'FOB'
@@ -182,9 +207,20 @@ final as (
                 end
             end,
             case when row_status = 'world_incomplete' then
-                'partner-side world total incomplete: ' || world_reporter_count_text
-                || ' (complete from ' || printf('%g', cast({{ var('mirror_min_reporter_ratio') }} * 100 as double)) || '% of it)'
+                'partner-side world total incomplete: ' || world_incompleteness
                 || '; share not computed and the row is not preferred'
+            end,
+            case when row_status = 'partner_value_unknown' then
+                'the republic declared a ' || partner_short_name || ' record for this flow without a usable'
+                || ' all-commodity total (null value or a breakdown only): unknown, not 0; share not computed'
+            end,
+            case when row_status = 'partner_not_reported' then
+                partner_short_name || ' released no data to UN Comtrade for this year (per UN Comtrade''s'
+                || ' data availability): its declaration is unknown, not 0; share not computed'
+            end,
+            case when row_status = 'partner_exceeds_world' then
+                partner_short_name || ' value (' || partner_value_usd || ') exceeds the world total ('
+                || world_value_usd || '): an anomaly of the source, flagged in data_quality; share not computed'
             end,
             case when basis = 'mirror' and is_release_lag and world_is_complete then
                 'year inside the release window: ' || world_reporter_count_text

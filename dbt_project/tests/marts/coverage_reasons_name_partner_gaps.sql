@@ -2,8 +2,8 @@
     Partner gaps must not pass silently: where a partner cell lacks a value although the world
     total is there - an FDI cell that is confidential or missing (fdi_shares.value_status), or a
     preferred trade row whose partner declared nothing (trade_shares_preferred.row_status
-    'partner_missing') - the coverage reason of that republic-year-measure names the partner and
-    the gap.
+    'partner_missing') or released nothing to UN Comtrade that year ('partner_not_reported') - the
+    coverage reason of that republic-year-measure names the partner and the gap.
 -#}
 with
 
@@ -32,10 +32,13 @@ gaps as (
         trade.republic_iso3,
         trade.year,
         trade.flow as measure,
-        partners.short_name || ' declared no trade with the republic' as expected_phrase
+        partners.short_name || case trade.row_status
+            when 'partner_missing' then ' declared no trade with the republic'
+            else ' released no data to UN Comtrade for this year'
+        end as expected_phrase
     from {{ ref('trade_shares_preferred') }} as trade
     inner join partners on partners.partner_iso3 = trade.partner_iso3
-    where trade.row_status = 'partner_missing'
+    where trade.row_status in ('partner_missing', 'partner_not_reported')
 
 )
 

@@ -1,7 +1,8 @@
 {#-
     Every share of trade_shares, recomputed from the upstream values: partner / world of the same
     republic, year, flow and basis in int_trade_values_unioned, where the world value is > 0, the
-    partner value exists and - on the mirror basis - the world total is complete
+    partner value exists and does not exceed the world value (else an anomaly of the source, no
+    share) and - on the mirror basis - the world total is complete
     (int_trade_mirror_worlds_assessed). Otherwise the share must be null. row_status is 'ok'
     exactly where a share is expected.
 -#}
@@ -26,6 +27,7 @@ expected as (
         case
             when world.value_usd > 0
                 and partner.value_usd is not null
+                and partner.value_usd <= world.value_usd * (1 + 1e-9)
                 and (shares.basis = 'reported' or worlds.is_complete)
                 then partner.value_usd / world.value_usd
         end as expected_share

@@ -1,0 +1,60 @@
+{#-
+    The claim, counted: per measure, in how many republics China's share rose and Russia's fell,
+    each republic over its one like-for-like span (china_replacing_russia); nominal growth of
+    China's values over the same spans as a second column.
+-#}
+with
+
+replacing as (
+
+    select * from {{ ref('china_replacing_russia') }}
+
+),
+
+counted as (
+
+    select
+        measure,
+        count(*) filter (where china_replacing_russia is not null) as republics_compared,
+        count(*) filter (where china_replacing_russia) as republics_china_share_rose_russia_share_fell,
+        count(*) filter (where china_share_rose) as republics_china_share_rose,
+        count(*) filter (where russia_share_fell) as republics_russia_share_fell,
+        count(*) filter (where china_value_rose) as republics_china_value_rose,
+        list_sort(list_distinct(flatten(
+            list(landing_ids) filter (where china_replacing_russia is not null)
+        ))) as landing_ids,
+        nullif(array_to_string(list_sort(list_distinct(flatten(
+            list(string_split(vintage, ', ')) filter (where china_replacing_russia is not null)
+        ))), ', '), '') as vintage
+    from replacing
+    group by measure
+
+),
+
+final as (
+
+    select
+        measure,
+        republics_compared,
+        republics_china_share_rose_russia_share_fell,
+        republics_china_share_rose,
+        republics_russia_share_fell,
+        republics_china_value_rose,
+        'China''s share of the republics'' '
+        || case measure
+            when 'export' then 'exports'
+            when 'import' then 'imports'
+            when 'total' then 'trade'
+            else 'inward direct investment'
+        end
+        || ' rose and Russia''s fell in ' || republics_china_share_rose_russia_share_fell || ' of '
+        || republics_compared || ' republics (each over one span with both shares known on one basis'
+        || ' at both ends); in nominal US dollars China''s value rose in ' || republics_china_value_rose
+        || ' of them' as summary,
+        vintage,
+        coalesce(landing_ids, []::varchar[]) as landing_ids
+    from counted
+
+)
+
+select * from final
