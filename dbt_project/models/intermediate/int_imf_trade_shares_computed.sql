@@ -1,8 +1,8 @@
 {#-
     China's and Russia's shares of each republic's goods trade by the IMF's figures, per source
     (imf_dots, imf_imts): one row per source x republic x year x flow (export, import, total) x
-    partner (CHN, RUS; a republic is not its own partner), for the years of the range in which
-    the source has any figure for the republic.
+    partner (CHN, RUS; a republic is not its own partner), for every year in which the source
+    has any figure for the republic (the marts span every year loaded).
     share = partner / World of the republic's own sheet (its own declarations); total = exports
     + imports, only where both flows have a value. A value the IMF does not give stays null with
     its reason in value_status: it is never taken for zero.
@@ -17,7 +17,7 @@ flows as (
     from {{ ref('stg_imf__goods_trade_flows') }}
     where reporter_iso3 in (select republic_iso3 from {{ ref('republics') }})
         and partner_iso3 in ('WLD', 'CHN', 'RUS')
-        and year between {{ var('first_year') }} and {{ var('last_year') }}
+        and year is not null
 
 ),
 
