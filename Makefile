@@ -102,7 +102,8 @@ report: $(STAMP)
 # Airflow's api-server (UI and REST API), scheduler and dag-processor in the foreground, state in
 # .airflow/; every visitor is an admin, so it listens on 127.0.0.1 only. The scheduler runs
 # eurasia_pipeline monthly once it is unpaused. Ctrl-C stops it all.
-airflow: $(AIRFLOW_DB)
+# (It creates or upgrades the metadata database itself at each start.)
+airflow: $(STAMP)
 	@$(BIN)/python -m eurasia.localairflow
 
 airflow-ui: airflow
