@@ -166,7 +166,10 @@ def main() -> None:
     args = parser.parse_args()
     routes = {f"/{name}": engine for name, engine in snapshot_routes(args.comtrade_key).items()}
     server = StandinServer(routes, port=args.port)
-    print(f"stand-in APIs (demo data) on {server.url}/comtrade and {server.url}/imf; Ctrl-C stops")
+    print(
+        f"stand-in APIs on {server.url}/comtrade and {server.url}/imf (synthetic demo data; "
+        "IMF IMTS re-serves the bundled REAL IMF DOTS workbooks, Feb 2022); Ctrl-C stops"
+    )
     try:
         server._httpd.serve_forever()
     except KeyboardInterrupt:
