@@ -11,10 +11,11 @@ pull without touching the real services:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -35,6 +36,12 @@ class Fault:
     # long enough for a per-read timeout, yet never finishes).
     cut_after: int | None = None
     dribble_seconds: float = 0.0
+    # Hooks for fault-injection suites (eurasia.chaos): which requests a fault is for, beyond
+    # the path; what becomes of the engine's answer (status 0): an empty page, a malformed
+    # record; and a silence before anything is sent (with drop_connection: a hang).
+    when: Callable[[str, dict[str, list[str]]], bool] | None = None
+    rewrite: Callable[[int, dict[str, str], bytes], tuple[int, dict[str, str], bytes]] | None = None
+    hang_seconds: float = 0.0
 
 
 @dataclass
@@ -66,10 +73,12 @@ class StandinServer:
         with self._lock:
             self.faults.extend(faults)
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, path: str, query: dict[str, list[str]]) -> Fault | None:
         with self._lock:
             for fault in self.faults:
-                if path.startswith(fault.path_prefix):
+                if path.startswith(fault.path_prefix) and (
+                    fault.when is None or fault.when(path, query)
+                ):
                     self.faults.remove(fault)
                     return fault
         return None
@@ -94,16 +103,21 @@ class StandinServer:
                 path = unquote(parts.path)
                 query = parse_qs(parts.query, keep_blank_values=True)
                 headers = {k: v for k, v in self.headers.items()}
-                fault = server._take_fault(path)
+                fault = server._take_fault(path, query)
+                if fault and fault.hang_seconds:
+                    time.sleep(fault.hang_seconds)
                 if fault and fault.drop_connection:
                     server.seen.append(SeenRequest(path, query, headers, 0))
                     self.close_connection = True
-                    self.connection.shutdown(2)
+                    with contextlib.suppress(OSError):  # the client may have given up first
+                        self.connection.shutdown(2)
                     return
                 if fault and fault.status:
                     status, out_headers, body = fault.status, dict(fault.headers), fault.body
                 else:
                     status, out_headers, body = server.dispatch(path, query, headers)
+                    if fault and fault.rewrite:
+                        status, out_headers, body = fault.rewrite(status, out_headers, body)
                 server.seen.append(SeenRequest(path, query, headers, status))
                 self.send_response(status)
                 for name, value in out_headers.items():
