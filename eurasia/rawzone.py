@@ -23,6 +23,7 @@ fetches afresh, and a run is never resumed across a change of years, endpoint or
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import gzip
 import hashlib
 import json
@@ -31,12 +32,14 @@ import os
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import IO
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "_MANIFEST.json"
 PLAN = "_PLAN.json"
 CUT = "_CUT.json"
+WRITING = "_WRITING.lock"  # locked while a pull writes the folder (see _claim_for_writing)
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -103,13 +106,27 @@ class RawZoneRun:
         This object then stands for the run taken over: folder, run_id and landings are its.
         """
         previous = self._newest_other_run() if reuse_within > dt.timedelta(0) else None
-        landings = self._reusable_landings(previous, plan, reuse_within) if previous else None
-        if previous is not None and landings is not None:
+        # Claimed before it is read: a pull still writing there (another process) keeps it.
+        claimed = _claim_for_writing(previous) if previous else False
+        if previous is not None and not claimed:
+            log.warning("%s is being written by another pull; starting a new run", previous)
+        landings = self._reusable_landings(previous, plan, reuse_within) if claimed else None
+        if previous is not None and claimed and landings is not None:
             self._take_over(previous, landings)
-            return "complete" if self.is_complete else "resumed"
+            if self.is_complete:  # nothing will be written to it
+                self.release()
+                return "complete"
+            return "resumed"
+        if previous is not None and claimed:
+            _release(previous)
+        _claim_for_writing(self.folder)
         started = {"plan": plan, "vintage": self.vintage, "started_at": _now_iso()}
         _write_atomically(self.folder / PLAN, json.dumps(started, indent=1).encode())
         return "new"
+
+    def release(self) -> None:
+        """Let a pull in another process take this run over (done by complete())."""
+        _release(self.folder)
 
     @property
     def is_complete(self) -> bool:
@@ -242,6 +259,7 @@ class RawZoneRun:
         }
         path = self.folder / MANIFEST
         _write_atomically(path, json.dumps(manifest, indent=1).encode())
+        self.release()
         return path
 
 
@@ -261,6 +279,36 @@ def reuse_window(hours: float, base_url: str) -> dt.timedelta:
     if base_url.startswith("snapshot://"):
         return dt.timedelta(0)
     return dt.timedelta(hours=hours)
+
+
+# Run folders this process holds the writing claim on. Within one process pulls run one after
+# the other, so a stopped pull's claim passes to the next pull here; other processes must wait.
+_CLAIMED: dict[Path, IO] = {}
+
+
+def _claim_for_writing(folder: Path) -> bool:
+    """Claim the writing of a run folder for this process; False if another process holds it.
+
+    A lock on an open file (flock): the kernel drops it when the holder ends, however it ends,
+    so a killed pull never leaves a claim behind.
+    """
+    if folder in _CLAIMED:
+        return True
+    handle = (folder / WRITING).open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return False
+    _CLAIMED[folder] = handle
+    return True
+
+
+def _release(folder: Path) -> None:
+    handle = _CLAIMED.pop(folder, None)
+    if handle is not None:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
 
 
 def _now_iso() -> str:

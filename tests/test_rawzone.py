@@ -7,6 +7,10 @@ import gzip
 import hashlib
 import json
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -283,3 +287,39 @@ def test_the_resume_note_says_what_a_rerun_keeps(tmp_path):
     note = stopped.resume_note(10)
     assert "2 answers landed so far (of about 10 planned)" in note and str(stopped.folder) in note
     assert fresh_run(tmp_path).resume_note(10) == ""
+
+
+HOLDER = """
+import datetime as dt, sys, time
+from pathlib import Path
+from eurasia.rawzone import RawZoneRun, new_run_id
+run = RawZoneRun(Path(sys.argv[1]), "comtrade", "mirror", new_run_id(), "live")
+assert run.begin({"endpoint": "preview", "years": [2010, 2011], "requests_sha256": "ab12"},
+                 reuse_within=dt.timedelta(hours=24)) == "new"
+run.land(url="https://h/x?part=0", params={}, requested_at=0.0, http_status=200,
+         content_type="application/json", body=b"{}", extension="json", record_count=0,
+         years=[2010])
+print(run.folder, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_run_another_process_is_still_writing_is_not_taken_over(tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        writing = Path(holder.stdout.readline().strip())
+        assert writing.is_dir()
+        beside = fresh_run(tmp_path)
+        assert beside.begin(PLAN, reuse_within=DAY) == "new"
+        assert beside.folder != writing
+    finally:
+        holder.kill()
+        holder.wait()
+    # The holder is gone (killed: its claim went with it): its pull can now be resumed. The run
+    # just made beside it is newer, though, so first make that one look like the older.
+    shutil.rmtree(beside.folder)
+    rerun = fresh_run(tmp_path)
+    assert rerun.begin(PLAN, reuse_within=DAY) == "resumed"
+    assert rerun.folder == writing and len(rerun.landings) == 1
