@@ -51,7 +51,7 @@ class ApiError(RuntimeError):
     def add_note_to_message(self, note: str) -> None:
         """Append what the caller knows (e.g. what a rerun will reuse) to the one-line message."""
         if note:
-            self.args = (f"{self.args[0]} {note}", *self.args[1:])
+            self.args = (f"{self.args[0] if self.args else ''} {note}".strip(), *self.args[1:])
 
 
 class ApiUnavailableError(ApiError):

@@ -3,7 +3,9 @@ its backoff, the wait cap, exact pacing, secret scrubbing and URL building.
 
 (429 with seconds, the wait in the body, one 503 or dropped connection, 401/403 and other 4xx
 are covered through the clients in test_comtrade_client.py and test_imf_client.py.)
-A fake session answers; nothing sleeps for real.
+A fake session answers and nothing sleeps for real, except in the tests of the call deadline, an
+unknown host and a trickling server, which go over real sockets (a stand-in on 127.0.0.1, a
+resolver stubbed) with deadlines of a second or two.
 """
 
 from __future__ import annotations
