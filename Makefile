@@ -22,13 +22,14 @@ export DO_NOT_TRACK := 1
 export PATH := $(BIN):$(PATH)
 AIRFLOW_DB := $(AIRFLOW_HOME)/airflow.db
 
-.PHONY: help run run-live test lint format lock standin airflow airflow-ui clean sql docs report
+.PHONY: help run run-live test lint format lock standin airflow airflow-ui clean sql docs report chaos
 
 help:
 	@echo "make run       run the pipeline through Airflow on the bundled DEMO snapshot (offline)"
 	@echo "make run-live  run the same DAG against the UN Comtrade and IMF APIs"
 	@echo "make test      lint and run the test suite"
 	@echo "make standin   serve the demo snapshot as stand-in APIs on 127.0.0.1:8765"
+	@echo "make chaos     fault-injection suite: the DAG against misbehaving stand-ins; table in README"
 	@echo "make airflow   Airflow's scheduler, dag-processor and UI on 127.0.0.1:AIRFLOW_PORT (8080); Ctrl-C stops"
 	@echo "make lock      re-resolve requirements.lock from requirements.in"
 	@echo "make sql       DuckDB SQL shell on the published copy, read-only (pipe SQL in to run it)"
@@ -87,6 +88,11 @@ lock: $(STAMP)
 
 standin: $(STAMP)
 	$(BIN)/python -m eurasia.demo.standin --port 8765
+
+# Every fault class (eurasia/chaos/faults.py) against the real DAG and stand-in APIs on
+# 127.0.0.1, in a scratch folder; prints the table and keeps the latest in README.md.
+chaos: $(AIRFLOW_DB)
+	@$(BIN)/python -m eurasia.chaos --update-readme
 
 # Analysts' tools read the published copy (EURASIA_SOURCE=live for the live one), never the
 # warehouse being built. `echo "select 1" | make sql` runs piped SQL and exits.

@@ -103,6 +103,10 @@ class FaultClass:
     section: str = ""  # where the issue describes it
 
 
+QUOTA_BODY = {
+    "statusCode": 403,
+    "message": "Out of call volume quota. Quota will be replenished in 05:23:11.",
+}
 RATE_LIMIT_BODY = {"statusCode": 429, "message": "Rate limit is exceeded. Try again in 1 seconds."}
 
 FAULT_CLASSES: tuple[FaultClass, ...] = (
@@ -156,10 +160,7 @@ FAULT_CLASSES: tuple[FaultClass, ...] = (
         lambda: [
             json_fault(
                 403,
-                {
-                    "statusCode": 403,
-                    "message": "Out of call volume quota. Quota will be replenished in 05:23:11.",
-                },
+                QUOTA_BODY,
                 path_prefix="/comtrade",
             )
         ],
@@ -186,7 +187,8 @@ FAULT_CLASSES: tuple[FaultClass, ...] = (
         "SIGKILL during load",
         "stop",
         r"killed|FAILED|taking over",
-        kill_at=r"▶ load_raw_tables",
+        # The first run loaded: the others are still to come in the same transaction.
+        kill_at=r"^    loaded \w+/\w+ run",
         rerun=True,
     ),
     FaultClass(
@@ -298,10 +300,7 @@ FAULT_CLASSES: tuple[FaultClass, ...] = (
         lambda: [
             json_fault(
                 403,
-                {
-                    "statusCode": 403,
-                    "message": "Out of call volume quota. Quota will be replenished in 05:23:11.",
-                },
+                QUOTA_BODY,
                 when=nth(partner_side, 10),
             )
             for _ in range(PERSISTENT)
