@@ -221,3 +221,25 @@ def test_the_stand_in_re_serves_the_real_workbooks_in_us_dollars():
         {},
     )
     assert body.decode().splitlines()[1] == "IMF.STA:IMTS,KAZ,XG_FOB_USD,AUT,A,1992,3810000,E"
+
+
+def test_an_interrupted_pull_is_resumed_asking_only_what_it_lacks(tmp_path, server):
+    settings = settings_for(tmp_path, server.url + "/imf")
+    # the third call fails for good (every attempt): the pull stops after two landings
+    server.fail_next(*[Fault(503, b"down", path_prefix="/imf/data/IMF.STA,IMTS/RUS")] * 6)
+    first = RawZoneRun(settings.raw_zone, imts.SOURCE, imts.DATASET, new_run_id(), "live")
+    with pytest.raises(ApiError):
+        imts.extract(settings, first, sleep=lambda s: None)
+    assert len(first.landings) == 2 and not (first.folder / MANIFEST).exists()
+    seen = len(server.seen)
+
+    run, summary, _ = run_extract(settings)
+    assert run.folder == first.folder  # taken over, not started afresh
+    assert summary["answers_reused"] == 2 and summary["calls_made"] == 2
+    assert [s.path.split("/")[-1][:3] for s in server.seen[seen:]] == ["RUS", "CHN"]
+    assert [r.record_count for r in run.landings] == [1, 6, 0, 1]
+    assert (run.folder / MANIFEST).exists()
+
+    again, summary, _ = run_extract(settings)  # complete and recent: reused without a call
+    assert again.folder == first.folder and summary["calls_made"] == 0
+    assert len(server.seen) == seen + 2

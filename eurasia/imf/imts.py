@@ -26,10 +26,16 @@ from dataclasses import dataclass
 import requests
 
 from eurasia import reference
-from eurasia.http import build_url
+from eurasia.http import ApiError, PoliteGetter, build_url
 from eurasia.imf import client
 from eurasia.imf.sdmx_csv import CSV_10_MEDIA_TYPE
-from eurasia.rawzone import RawZoneRun
+from eurasia.rawzone import (
+    LandingRecord,
+    RawZoneRun,
+    plan_identity,
+    read_manifest,
+    reuse_window,
+)
 from eurasia.settings import Settings
 
 log = logging.getLogger("eurasia.imf")
@@ -101,41 +107,45 @@ def extract(
 ) -> dict:
     """Make the planned calls, land every answer, then mark the run complete; return a summary.
 
+    Resumable as the DIP pull is (eurasia.rawzone, RawZoneRun.begin): if the newest IMTS pull
+    had the same plan and is recent (settings.reuse_hours), `run` takes it over (run.folder
+    changes) and asks only what it lacks, or, complete, is reused without a call.
+
     An ApiError (refused key, unusable answer, retries exhausted) propagates and leaves the run
     without a manifest, so nothing of it is loaded.
     """
     plan = plan_requests(settings.years)
+    urls = [build_url(settings.imf_base_url, r.path(), r.params()) for r in plan]
+    started = run.begin(
+        plan_identity(urls, base_url=settings.imf_base_url, years=list(settings.years)),
+        reuse_within=reuse_window(settings.reuse_hours, settings.imf_base_url),
+    )
+    if started == "complete":
+        log.info("IMF IMTS: reusing the complete pull %s - no call made", run.folder)
+        return {**read_manifest(run.folder)["summary"], "calls_made": 0, "reused_complete": True}
     getter = client._getter(settings, session, sleep, source=LABEL)
-    rows_landed = 0
+    rows_landed = answers_reused = 0
     try:
-        for i, request in enumerate(plan, start=1):
-            url = build_url(settings.imf_base_url, request.path(), request.params())
-            log.info("IMF IMTS call %d/%d: %s", i, len(plan), "+".join(request.countries))
-            # a 200 that is not whole SDMX-CSV (a maintenance page, a cut body) is retried
-            response = getter.get(
-                url, accept=CSV_10_MEDIA_TYPE, ok_statuses=(200, 404), check=client._body_problem
-            )
-            count, extension = client._record_count(response, getter, LABEL, DATAFLOW_ID)
-            run.land(
-                url=url,
-                params=request.params(),
-                requested_at=response.requested_at,
-                http_status=response.status,
-                content_type=response.content_type,
-                body=response.body,
-                extension=extension,
-                record_count=count,
-                years=request.years,
-            )
-            rows_landed += count
+        for i, (request, url) in enumerate(zip(plan, urls, strict=True), start=1):
+            landing = run.answered(url)
+            if landing is not None:
+                answers_reused += 1
+                log.info("IMF IMTS call %d/%d: landed before this pull was resumed", i, len(plan))
+            else:
+                log.info("IMF IMTS call %d/%d: %s", i, len(plan), "+".join(request.countries))
+                landing = _fetch_and_land(request, url, getter, run)
+            rows_landed += landing.record_count or 0
             log.info(
                 "IMF IMTS call %d/%d: %d rows (%d landed in all), %.0f s waited for rate limits",
                 i,
                 len(plan),
-                count,
+                landing.record_count or 0,
                 rows_landed,
                 getter.seconds_waited_for_rate_limits,
             )
+    except ApiError as exc:
+        exc.add_note_to_message(run.resume_note(len(plan)))
+        raise
     finally:
         if session is None:  # a caller's session is the caller's to close
             getter.close()
@@ -145,6 +155,7 @@ def extract(
         "calls_made": getter.calls_made,
         "rows_landed": rows_landed,
         "landings": len(run.landings),
+        "answers_reused": answers_reused,
         "seconds_waited_for_rate_limits": getter.seconds_waited_for_rate_limits,
     }
     run.complete(list(settings.years), summary)
@@ -155,3 +166,24 @@ def extract(
         getter.calls_made,
     )
     return summary
+
+
+def _fetch_and_land(
+    request: ImtsRequest, url: str, getter: PoliteGetter, run: RawZoneRun
+) -> LandingRecord:
+    # a 200 that is not whole SDMX-CSV (a maintenance page, a cut body) is retried
+    response = getter.get(
+        url, accept=CSV_10_MEDIA_TYPE, ok_statuses=(200, 404), check=client._body_problem
+    )
+    count, extension = client._record_count(response, getter, LABEL, DATAFLOW_ID)
+    return run.land(
+        url=url,
+        params=request.params(),
+        requested_at=response.requested_at,
+        http_status=response.status,
+        content_type=response.content_type,
+        body=response.body,
+        extension=extension,
+        record_count=count,
+        years=request.years,
+    )
