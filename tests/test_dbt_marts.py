@@ -417,8 +417,8 @@ def make_raw(
     return raw
 
 
-def run_dbt(args: list[str], warehouse: Path, target: Path):
-    """Run dbt in-process against `warehouse`; returns the dbtRunnerResult."""
+def run_dbt(args: list[str], warehouse: Path, target: Path, dbt_vars: dict | None = None):
+    """Run dbt in-process against `warehouse` (vars: VARS unless given); the dbtRunnerResult."""
     import os
 
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
@@ -439,7 +439,7 @@ def run_dbt(args: list[str], warehouse: Path, target: Path):
                 "--log-path",
                 str(target / "logs"),
                 "--vars",
-                json.dumps(VARS),
+                json.dumps(VARS if dbt_vars is None else dbt_vars),
                 "--quiet",
             ]
         )
@@ -952,3 +952,72 @@ def test_partner_gaps_outside_the_release_window_fail_the_build(tmp_path):
     assert reasons["BLR 2022 fdi_inward"] == (
         "reported: China's cell is missing: China's share not computed"
     )
+
+
+def year_marts(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every mart with a year column, its rows sorted."""
+    tables = [
+        name
+        for (name,) in query(
+            warehouse,
+            "select table_name from information_schema.columns "
+            "where table_schema = 'marts' and column_name = 'year' order by 1",
+        )
+    ]
+    assert {"trade_shares", "coverage", "china_vs_russia", "data_quality"} <= set(tables)
+    return {t: sorted(query(warehouse, f"select * from marts.{t}"), key=repr) for t in tables}
+
+
+def relanded(raw: RawInput, years: set[int]) -> RawInput:
+    """`raw` with the responses of `years` fetched again two months later (new landings)."""
+    later = dt.timedelta(days=60)
+    renamed = {
+        row["landing_id"]: row["landing_id"].replace("run=test", "run=again")
+        for row in raw.landings
+        if set(row["years"]) <= years
+    }
+    for rows in (raw.landings, raw.comtrade, raw.imf, raw.availability):
+        for row in rows:
+            if row["landing_id"] in renamed:
+                row["landing_id"] = renamed[row["landing_id"]]
+                row["requested_at"] = row["requested_at"] + later
+    return raw
+
+
+def test_a_run_for_two_years_leaves_every_other_year_unchanged(built, tmp_path):
+    """The years asked for choose what is fetched, not what the warehouse holds."""
+    full, _ = built
+    warehouse = tmp_path / "warehouse.duckdb"
+    relanded(make_raw(), {2022, 2023}).write(warehouse)
+    # the pipeline passes no years (a scheduled refresh of 2022-2023 once passed them here)
+    result = run_dbt(
+        ["build"], warehouse, tmp_path / "target", VARS | {"first_year": 2022, "last_year": 2023}
+    )
+    assert result.success, result.exception
+    before, after = year_marts(full), year_marts(warehouse)
+    for mart, rows in before.items():
+        others = [r for r in rows if 2022 not in r and 2023 not in r]
+        assert others and others == [r for r in after[mart] if 2022 not in r and 2023 not in r], (
+            mart
+        )
+    # 2022-2023 are there too, from the new landings
+    assert (
+        one(
+            warehouse,
+            "select count(*) from marts.trade_shares where year = 2023 "
+            "and len(list_filter(landing_ids, x -> x like '%/run=again/%')) > 0",
+        )[0]
+        > 0
+    )
+
+
+def test_as_of_comes_from_the_landed_data_never_the_clock(built, tmp_path):
+    """Without as_of_date / as_of_year, dbt dates the marts by the latest landed request
+    (2025-03-31 here), whatever day it runs: the same marts as the pinned build."""
+    pinned, _ = built
+    warehouse = tmp_path / "warehouse.duckdb"
+    make_raw().write(warehouse)
+    unpinned = {k: v for k, v in VARS.items() if k != "as_of_year"}
+    result = run_dbt(["build"], warehouse, tmp_path / "target", unpinned)
+    assert result.success, result.exception
+    assert year_marts(warehouse) == year_marts(pinned)
