@@ -41,17 +41,47 @@ def china_vs_russia_table(con) -> list[str]:
     return lines
 
 
+MEASURE_ORDER = (
+    "case measure when 'total' then 0 when 'export' then 1 when 'import' then 2 else 3 end"
+)
+
+
 def claim_lines(con) -> list[str]:
-    """The seed's claim - China raised its trade and investment almost everywhere - and Russia."""
+    """The seed's claim - China replacing Russia - on shares; nominal growth beside it."""
     rows = con.execute(
-        "select summary from marts.china_growth_summary order by measure, partner_iso3"
+        "select measure, republics_compared, republics_china_share_rose_russia_share_fell, "
+        "republics_china_value_rose from marts.china_replacing_russia_summary "
+        f"order by {MEASURE_ORDER}"
     ).fetchall()
-    # Each sentence ends with the same "(span rule)": show it once, below the sentences.
-    sentences = [r[0].split(" (", 1) for r in rows]
-    lines = ["Has China's (and Russia's) trade and investment risen?"]
-    lines += [f"  {parts[0]}" for parts in sentences]
-    rules = {parts[1].rstrip(")") for parts in sentences if len(parts) == 2}
-    lines += [f"  ({rule})" for rule in sorted(rules)]
+    names = {"total": "trade", "export": "exports", "import": "imports", "fdi_inward": "FDI"}
+    lines = [
+        "Is China replacing Russia? Republics where China's share rose and Russia's fell",
+        "(each republic over one span with both shares known on one basis at both ends;",
+        " nominal: where China's US-dollar value rose over the same span, prices included)",
+        f"  {'measure':8} {'shares':>12} {'nominal':>12}",
+    ]
+    for measure, compared, replacing, nominal in rows:
+        lines.append(
+            f"  {names.get(measure, measure):8} {f'{replacing} of {compared}':>12} "
+            f"{f'{nominal} of {compared}':>12}"
+        )
+    return lines
+
+
+def data_quality_lines(con) -> list[str]:
+    """What marts.data_quality flags: anomalies of the source (published) and blocking faults."""
+    rows = con.execute(
+        "select severity, issue, count(*) from marts.data_quality group by all order by 1, 2"
+    ).fetchall()
+    warned = [f"{issue} {n}" for severity, issue, n in rows if severity == "warn"]
+    blocking = [f"{issue} {n}" for severity, issue, n in rows if severity == "error"]
+    lines = [
+        f"Data quality (marts.data_quality): {sum(n for s, _, n in rows if s == 'warn')} "
+        "source anomalies flagged, "
+        f"{sum(n for s, _, n in rows if s == 'error')} blocking faults"
+    ]
+    lines += ["  flagged: " + ", ".join(warned)] * bool(warned)
+    lines += ["  blocking: " + ", ".join(blocking)] * bool(blocking)
     return lines
 
 
@@ -90,8 +120,8 @@ def run_summary(settings: Settings) -> str:
         lines = [f"Eurasia warehouse {path} — years {settings.years}"]
         if is_demo:
             lines += ["", "*** " + demo.DEMO_NOTICE + " ***"]
-        lines += ["", *provenance, "", *coverage_lines(con), "", *china_vs_russia_table(con)]
-        lines += ["", *claim_lines(con)]
+        lines += ["", *provenance, "", *coverage_lines(con), *data_quality_lines(con)]
+        lines += ["", *china_vs_russia_table(con), "", *claim_lines(con)]
         if is_demo:
             lines += ["", "*** DEMO DATA — synthetic numbers, not statistics. ***"]
     return "\n".join(lines)
