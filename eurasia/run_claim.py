@@ -46,7 +46,8 @@ def current_run() -> PipelineRun:
 
     def run_state(claim: RunClaim) -> str | None:
         try:
-            return str(ti.get_dagrun_state(claim.dag_id, claim.run_id))
+            state = ti.get_dagrun_state(claim.dag_id, claim.run_id)
+            return str(getattr(state, "value", state))  # DagRunState.RUNNING -> 'running'
         except Exception as exc:  # e.g. a run another Airflow installation made: cannot tell
             log.info("cannot ask Airflow about %s: %s", claim.describe(), exc)
             return None

@@ -209,3 +209,26 @@ def test_outside_airflow_one_process_is_one_run(settings):
     with holding_warehouse(settings, release=True):
         pass
     assert read_claim(settings.warehouse_path) is None
+
+
+def test_inside_airflow_the_run_is_the_dag_run_and_airflow_is_asked_its_state(monkeypatch):
+    import airflow.sdk
+
+    # The task SDK's own enum, whose str() is 'DagRunState.RUNNING', not 'running'.
+    from airflow.sdk.api.datamodels._generated import DagRunState
+
+    class FakeTaskInstance:
+        run_id, dag_id, try_number, max_tries = "manual__A", "eurasia_pipeline", 1, 2
+
+        @staticmethod
+        def get_dagrun_state(dag_id, run_id):
+            return {"manual__B": DagRunState.RUNNING}.get(run_id, DagRunState.FAILED)
+
+    monkeypatch.setattr(airflow.sdk, "get_current_context", lambda: {"ti": FakeTaskInstance()})
+    run = run_claim.current_run()
+    assert (run.run_id, run.dag_id, run.last_try) == ("manual__A", "eurasia_pipeline", False)
+    between_tasks = claim_by("manual__B", pid=dead_pid())
+    assert run.run_state(between_tasks) == "running"
+    assert stale_reason(between_tasks, run.run_state) is None
+    ended = claim_by("manual__C", pid=dead_pid())
+    assert stale_reason(ended, run.run_state) == "its DAG run is failed"
