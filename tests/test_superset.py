@@ -1,0 +1,269 @@
+"""Superset, provisioned exactly as the docker-compose service is, on the published copy.
+
+Superset is installed from PyPI into a virtualenv of its own outside the project's (its pins
+clash with Airflow's): ~/.cache/eurasia-superset/venv, or EURASIA_SUPERSET_VENV, reused while
+superset/requirements*.txt are unchanged. Its metadata live in SQLite in a temporary folder
+(or in the database EURASIA_TEST_SUPERSET_METADATA_URI names, e.g. PostgreSQL). The very script
+the compose service runs at start, superset/provision.py, creates the read-only connection and
+imports the dashboard; then a chart's saved query runs through Superset's API while the pipeline
+holds the warehouse for writing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import requests
+from published_demo import published_demo
+
+from eurasia.publish import publish
+from eurasia.settings import PROJECT_ROOT, load_settings
+from eurasia.warehouse import connect_for_writing
+
+pytestmark = pytest.mark.slow
+
+SUPERSET_DIR = PROJECT_ROOT / "superset"
+VENV = Path(
+    os.environ.get("EURASIA_SUPERSET_VENV") or Path.home() / ".cache" / "eurasia-superset" / "venv"
+)
+DATABASE_NAME = "eurasia (published, read-only)"
+SHARES_CHART = "China vs Russia: shares of each republic's total trade"
+CHARTS = {
+    SHARES_CHART,
+    "The year China first led, per republic and measure",
+    "Coverage: measures not reported by the republic itself",
+}
+
+
+def requirements_text() -> str:
+    return "".join(p.read_text() for p in sorted(SUPERSET_DIR.glob("requirements*.txt")))
+
+
+def superset_venv() -> Path:
+    """The Superset virtualenv, built from superset/requirements.txt when missing or stale."""
+    stamp = VENV / "eurasia-requirements.txt"
+    python = VENV / "bin" / "python"
+    if python.exists() and stamp.exists() and stamp.read_text() == requirements_text():
+        return VENV
+    print(f"installing Superset from PyPI into {VENV} (a few minutes, once)")
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
+    uv = Path(sys.executable).with_name("uv")
+    installer = (
+        [str(uv), "pip", "install", "--python", str(python)]
+        if uv.exists()
+        else [str(python), "-m", "pip", "install", "-q"]
+    )
+    done = subprocess.run(
+        [*installer, "-r", "requirements.txt"],
+        cwd=SUPERSET_DIR,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if done.returncode != 0:
+        reason = f"could not install Superset into {VENV}: {done.stderr.strip()[-500:]}"
+        print(reason)
+        pytest.skip(reason)
+    stamp.write_text(requirements_text())
+    return VENV
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def superset(tmp_path_factory):
+    venv = superset_venv()
+    demo = published_demo(tmp_path_factory)
+    work = tmp_path_factory.mktemp("superset")
+    # A warehouse of the test's own, so that writing it and publishing disturb no other test.
+    warehouse = work / "warehouse" / "eurasia.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copyfile(demo.warehouse_path, warehouse)
+    settings = load_settings({"EURASIA_WAREHOUSE": str(warehouse)})
+    publish(settings)
+    password = secrets.token_urlsafe(16)
+    env = {
+        **os.environ,
+        "SUPERSET_CONFIG_PATH": str(SUPERSET_DIR / "superset_config.py"),
+        "SUPERSET_SECRET_KEY": secrets.token_urlsafe(48),
+        "SUPERSET_HOME": str(work / "superset_home"),
+        "SUPERSET_ADMIN_PASSWORD": password,
+        "EURASIA_PUBLISHED_DUCKDB": str(settings.published_path),
+        "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
+    }
+    if os.environ.get("EURASIA_TEST_SUPERSET_METADATA_URI"):
+        env["SUPERSET_METADATA_URI"] = os.environ["EURASIA_TEST_SUPERSET_METADATA_URI"]
+    (work / "superset_home").mkdir()
+    python = str(venv / "bin" / "python")
+    provisioned = subprocess.run(
+        [python, str(SUPERSET_DIR / "provision.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert provisioned.returncode == 0, provisioned.stdout[-3000:] + provisioned.stderr[-3000:]
+    assert password not in provisioned.stdout + provisioned.stderr
+    port = free_port()
+    log = open(work / "superset.log", "w")  # noqa: SIM115 - open for the server's whole life
+    server = subprocess.Popen(
+        [str(venv / "bin" / "superset"), "run", "-h", "127.0.0.1", "-p", str(port),
+         "--with-threads"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            assert server.poll() is None, (work / "superset.log").read_text()[-3000:]
+            try:
+                if requests.get(f"{base}/health", timeout=5).text == "OK":
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "Superset did not start within 300 s"
+            time.sleep(2)
+        yield base, password, settings
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def api(superset) -> requests.Session:
+    base, password, _ = superset
+    session = requests.Session()
+    login = session.post(
+        f"{base}/api/v1/security/login",
+        json={"username": "admin", "password": password, "provider": "db", "refresh": False},
+        timeout=30,
+    )
+    assert login.status_code == 200, login.text
+    session.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    return session
+
+
+def test_provisioned_connection_reads_the_published_copy_read_only(superset):
+    base, _, settings = superset
+    session = api(superset)
+    databases = session.get(f"{base}/api/v1/database/", timeout=30).json()["result"]
+    assert [d["database_name"] for d in databases] == [DATABASE_NAME]
+    connection = session.get(
+        f"{base}/api/v1/database/{databases[0]['id']}/connection", timeout=30
+    ).json()["result"]
+    assert connection["sqlalchemy_uri"] == (
+        f"duckdb:///{settings.published_path}?access_mode=read_only"
+    )
+    charts = session.get(f"{base}/api/v1/dashboard/eurasia/charts", timeout=30).json()["result"]
+    assert {c["slice_name"] for c in charts} == CHARTS
+
+
+def expected_shares(published: Path) -> dict[tuple[str, int], tuple]:
+    with duckdb.connect(str(published), read_only=True) as con:
+        rows = con.execute(
+            "select republic_iso3 || case when vintage like 'demo-%' then ' (synthetic demo)' "
+            "else '' end, year, 100 * china_share, 100 * russia_share "
+            "from marts.china_vs_russia where measure = 'total' "
+            "and (china_share is not null or russia_share is not null)"
+        ).fetchall()
+    return {(label, year): (china, russia) for label, year, china, russia in rows}
+
+
+def chart_rows(session, base: str, chart_id: int) -> dict[tuple[str, int], tuple]:
+    answer = session.get(
+        f"{base}/api/v1/chart/{chart_id}/data/",
+        params={"format": "json", "type": "full", "force": "true"},
+        timeout=120,
+    )
+    assert answer.status_code == 200, answer.text[:2000]
+    (result,) = answer.json()["result"]
+    assert result["error"] is None
+    rows = {}
+    for row in result["data"]:
+        year = time.gmtime(row["year_start"] / 1000).tm_year
+        rows[row["republic_label"], year] = (
+            row["China, % of total trade"],
+            row["Russia, % of total trade"],
+        )
+    return rows
+
+
+def assert_same_shares(found: dict, expected: dict) -> None:
+    assert found.keys() == expected.keys()
+    for key, (china, russia) in expected.items():
+        assert found[key][0] == pytest.approx(china, rel=1e-9), key
+        if russia is None:
+            assert found[key][1] is None, key
+        else:
+            assert found[key][1] == pytest.approx(russia, rel=1e-9), key
+
+
+def test_a_chart_answers_through_superset_while_the_pipeline_writes(superset):
+    base, _, settings = superset
+    session = api(superset)
+    charts = session.get(f"{base}/api/v1/dashboard/eurasia/charts", timeout=30).json()["result"]
+    chart_id = next(c["id"] for c in charts if c["slice_name"] == SHARES_CHART)
+    expected = expected_shares(settings.published_path)
+    assert len({label.split(" ")[0] for label, _ in expected}) == 15
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        (demo_rows,) = con.execute(
+            "select count(*) from marts.china_vs_russia where measure = 'total' "
+            "and vintage like 'demo-%' and (china_share is not null or russia_share is not null)"
+        ).fetchone()
+    # Demo values are labelled as such, in series of their own.
+    assert sum(label.endswith(" (synthetic demo)") for label, _ in expected) == demo_rows > 0
+
+    writing, stop = threading.Event(), threading.Event()
+    pipeline: dict = {"write_seconds": [], "error": None}
+
+    def pipeline_writes_then_publishes():
+        try:
+            # What load and dbt build hold: the writer lock and a read-write connection.
+            with connect_for_writing(settings.warehouse_path, settings.lock_path) as con:
+                con.execute("create schema if not exists scratch")
+                writing.set()
+                while not stop.is_set():
+                    started = time.monotonic()
+                    con.execute(
+                        "create or replace table scratch.rows as select * from range(100000)"
+                    )
+                    pipeline["write_seconds"].append(time.monotonic() - started)
+                con.execute("drop schema scratch cascade")
+            started = time.monotonic()
+            publish(settings)
+            pipeline["publish_seconds"] = time.monotonic() - started
+        except BaseException as exc:  # reported by the assertions below
+            pipeline["error"] = exc
+            writing.set()
+
+    writer = threading.Thread(target=pipeline_writes_then_publishes)
+    writer.start()
+    try:
+        assert writing.wait(60)
+        for _ in range(3):
+            assert_same_shares(chart_rows(session, base, chart_id), expected)
+    finally:
+        stop.set()
+        writer.join(120)
+    assert pipeline["error"] is None, pipeline["error"]
+    assert len(pipeline["write_seconds"]) >= 3
+    assert max(pipeline["write_seconds"]) < 5, "the pipeline's writes were held up"
+    assert pipeline["publish_seconds"] < 60
+    # After the pipeline has published again, the next query reads the new copy.
+    assert_same_shares(chart_rows(session, base, chart_id), expected)
