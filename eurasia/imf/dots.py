@@ -171,7 +171,8 @@ def extract(run: RawZoneRun, bundle_dir: Path = BUNDLE_DIR) -> dict:
         for path in workbooks:
             count, years = workbook_summary(con, path)
             run.land(
-                url=f"bundled:eurasia/bundled/imf_dots/{path.name}",
+                # a URL-like name, so that reports show where it came from: the package
+                url=f"bundled://eurasia/bundled/imf_dots/{path.name}",
                 params={"file": path.name, "copied_from": ORIGIN},
                 requested_at=time.time(),
                 http_status=None,
