@@ -129,6 +129,12 @@ def test_a_quarantined_fdi_world_position_is_unknown(built):
     warehouse, _ = built
     status, reason, _ = coverage(warehouse, "KGZ", 2021, "fdi_inward")
     assert (status, reason) == ("unknown", "quarantined: OBS_VALUE not a number (abc)")
+    # not replaced by the series derived from counterpart reports
+    shares = query(
+        warehouse,
+        "select basis, share from marts.fdi_shares where republic_iso3 = 'KGZ' and year = 2021",
+    )
+    assert shares == [("reported", None), ("reported", None)]
 
 
 def test_the_quarantined_records_trace_to_their_requests(built):

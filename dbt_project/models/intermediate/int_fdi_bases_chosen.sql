@@ -3,7 +3,8 @@
     world inward position (a value, not an empty or confidential cell); otherwise 'derived'
     (DV_TYPE SCC, from counterpart economies' reports) where that has a world value; otherwise
     whichever derivation has any observation (reported first) - its values then explain why no
-    share can be computed.
+    share can be computed. A reported world position the loader quarantined keeps the basis
+    'reported' (its value unknown).
 -#}
 with
 
@@ -32,7 +33,13 @@ chosen as (
     select
         *,
         case
-            when has_reported_world then 'reported'
+            -- a world position the republic reported but the loader quarantined is unknown, never
+            -- replaced by the derived series (int_quarantined_cells_listed)
+            when has_reported_world or exists (
+                select 1 from {{ ref('int_quarantined_cells_listed') }} as q
+                where q.republic_iso3 = per_year.republic_iso3 and q.year = per_year.year
+                  and q.measure = 'fdi_inward' and q.basis = 'reported' and q.partner_iso3 = 'WLD'
+            ) then 'reported'
             when has_derived_world then 'derived'
             when has_reported_rows then 'reported'
             when has_derived_rows then 'derived'
