@@ -93,7 +93,14 @@ chosen as (
     select
         *,
         case
-            when has_reported_world then 'reported'
+            -- a world total the republic reported but the loader quarantined is unknown, never
+            -- replaced by the partner side (int_quarantined_cells_listed)
+            when has_reported_world or exists (
+                select 1 from {{ ref('int_quarantined_cells_listed') }} as q
+                where q.republic_iso3 = per_partner.republic_iso3 and q.year = per_partner.year
+                  and q.measure = per_partner.flow and q.basis = 'reported'
+                  and q.partner_iso3 = 'WLD'
+            ) then 'reported'
             -- an incomplete partner-side world total is never preferred
             when has_mirror_value and (has_complete_mirror_world or not has_mirror_world) then 'mirror'
             when has_reported_value then 'reported'

@@ -51,6 +51,13 @@ partner_records as (
     inner join partners on staged.partner_code = partners.m49_code
     where staged.freq_code = 'A'
 
+    union
+
+    -- a record the loader quarantined is there too, its value unknown (never an imputed 0)
+    select republic_iso3, year, measure as flow, partner_iso3
+    from {{ ref('int_quarantined_cells_listed') }}
+    where basis = 'reported' and measure in ('export', 'import') and partner_iso3 <> 'WLD'
+
 ),
 
 imputed_zeros as (

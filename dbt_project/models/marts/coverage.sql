@@ -413,6 +413,47 @@ unioned as (
 
 ),
 
+quarantined as (
+
+    -- cells whose records the loader quarantined: their values are unknown. A quarantined world
+    -- total of the republic's own report makes the measure unknown (the republic did report: it
+    -- is neither "did not report" nor a reason to switch to the partner side), as does one of the
+    -- basis the status rests on; a quarantined partner cell is named in the reason.
+    select
+        republic_iso3,
+        year,
+        measure,
+        'quarantined: ' || string_agg(distinct substr(reason, 14), '; ') as reason,
+        bool_or(partner_iso3 = 'WLD' and basis = 'reported') as has_reported_world,
+        list(distinct basis) filter (where partner_iso3 = 'WLD') as world_bases
+    from {{ ref('int_quarantined_cells_listed') }}
+    group by republic_iso3, year, measure
+
+),
+
+checked as (
+
+    select
+        unioned.* replace (
+            case
+                when q.has_reported_world or list_contains(q.world_bases, unioned.basis)
+                    then 'unknown'
+                else unioned.status
+            end as status,
+            case
+                when q.has_reported_world or list_contains(q.world_bases, unioned.basis)
+                    then q.reason
+                else nullif(concat_ws('; ', unioned.reason, q.reason), '')
+            end as reason
+        )
+    from unioned
+    left join quarantined as q
+        on q.republic_iso3 = unioned.republic_iso3
+        and q.year = unioned.year
+        and q.measure = unioned.measure
+
+),
+
 final as (
 
     select
@@ -434,7 +475,7 @@ final as (
         is_release_lag,
         vintage,
         landing_ids
-    from unioned
+    from checked
 
 )
 

@@ -78,6 +78,7 @@ no_side_declares as (
         reason as detail
     from coverage
     where status = 'unknown'
+      and coalesce(reason, '') not like 'quarantined: %'  -- listed as record_quarantined
 
 ),
 
@@ -102,6 +103,7 @@ trade_partner_gaps as (
     where is_preferred
       and not is_release_lag
       and row_status in ('partner_missing', 'no_world_value')
+      and coalesce(notes, '') not like 'quarantined: %'  -- listed as record_quarantined
 
 ),
 
@@ -187,6 +189,28 @@ null_records as (
 
 ),
 
+quarantined_records as (
+
+    -- records the loader set aside (eurasia/quarantine.py): the cells they touch are unknown
+    select
+        'record_quarantined' as issue,
+        'warn' as severity,
+        coalesce(by_reporter.republic_iso3, by_partner.republic_iso3, by_country.republic_iso3)
+            as republic_iso3,
+        q.year,
+        case when q.source = 'imf_dip' then 'fdi_inward' else q.flow end as measure,
+        cast(null as varchar) as partner_iso3,
+        'a malformed record is quarantined, never read as data; the cells it touches are unknown'
+            as rule,
+        q.reason || ' (' || q.source || ' ' || q.dataset || ', landing ' || q.landing_id
+        || coalesce(', ' || q.url, '') || ')' as detail
+    from {{ ref('stg_raw_zone__quarantined_records') }} as q
+    left join republics as by_reporter on by_reporter.m49_code = q.reporter_code
+    left join republics as by_partner on by_partner.m49_code = q.partner_code
+    left join republics as by_country on by_country.republic_iso3 = q.country_iso3
+
+),
+
 availability_unknown as (
 
     select
@@ -225,6 +249,12 @@ fdi_partner_gaps as (
     from fdi_shares
     where not is_release_lag
       and value_status in ('partner_missing', 'world_missing')
+      and not exists (  -- a quarantined cell is listed as record_quarantined
+          select 1 from {{ ref('int_quarantined_cells_listed') }} as q
+          where q.republic_iso3 = fdi_shares.republic_iso3 and q.year = fdi_shares.year
+            and q.measure = 'fdi_inward' and q.basis = fdi_shares.basis
+            and q.partner_iso3 in ('WLD', fdi_shares.partner_iso3)
+      )
 
 ),
 
@@ -256,6 +286,7 @@ unioned as (
     union all select * from shares_above_one
     union all select * from worlds_lacking_partners
     union all select * from null_records
+    union all select * from quarantined_records
     union all select * from availability_unknown
     union all select * from fdi_partner_gaps
     union all select * from fdi_basis_switches

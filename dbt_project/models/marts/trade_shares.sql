@@ -165,6 +165,15 @@ statused as (
 
 ),
 
+quarantined as (
+
+    -- cells whose records the loader quarantined (int_quarantined_cells_listed): their values
+    -- are unknown, and the notes say so first
+    select republic_iso3, year, measure as flow, basis, partner_iso3, reason
+    from {{ ref('int_quarantined_cells_listed') }}
+
+),
+
 final as (
 
     select
@@ -192,6 +201,13 @@ final as (
         end as valuation,
         row_status,
         nullif(concat_ws('; ',
+            (
+                select string_agg(q.reason, '; ' order by q.partner_iso3)
+                from quarantined as q
+                where q.republic_iso3 = statused.republic_iso3 and q.year = statused.year
+                  and q.flow = statused.flow and q.basis = statused.basis
+                  and q.partner_iso3 in (statused.partner_iso3, 'WLD')
+            ),
             case when partner_value_is_imputed_zero then
                 'the republic reported its world total but no ' || partner_short_name
                 || ' row; partner value taken as 0 (UN Comtrade omits empty partner flows)'
@@ -236,7 +252,12 @@ final as (
                     else 'preferred because the republic did not report its world ' || flow || ' total for this year'
                 end
             end,
-            case when basis = preferred_basis and basis = 'reported' and world_value_usd is null then
+            case when basis = preferred_basis and basis = 'reported' and world_value_usd is null
+                and not exists (
+                    select 1 from quarantined as q
+                    where q.republic_iso3 = statused.republic_iso3 and q.year = statused.year
+                      and q.flow = statused.flow and q.basis = 'reported' and q.partner_iso3 = 'WLD'
+                ) then
                 'preferred because no usable partner-side value exists; the republic reported no world total'
             end
         ), '') as notes,
