@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 import gzip
 import json
 import logging
@@ -18,7 +19,9 @@ import pytest
 
 from eurasia import reference
 from eurasia.comtrade import plan
-from eurasia.comtrade.client import extract, plan_requests
+from eurasia.comtrade.client import KEYED as KEYED_ENDPOINT
+from eurasia.comtrade.client import PREVIEW as PREVIEW_ENDPOINT
+from eurasia.comtrade.client import extract, plan_requests, refusal_advice
 from eurasia.demo.adapter import snapshot_session
 from eurasia.demo.comtrade_api import ComtradeEngine
 from eurasia.demo.standin import Fault, StandinServer
@@ -340,6 +343,18 @@ def test_keyless_calls_refused_by_policy_say_a_free_key_fixes_it(server, tmp_pat
     assert "free" in message and "COMTRADE_API_KEY" in message
     assert "reset" not in message.replace("not a limit that resets", "")
     assert len(server.seen) == 1
+
+
+def test_refusal_advice_reads_the_body():
+    moment = dt.datetime(2026, 12, 2, 6, 0, tzinfo=dt.UTC)
+    keyed = refusal_advice(KEYED_ENDPOINT, now=lambda: moment)
+    preview = refusal_advice(PREVIEW_ENDPOINT, now=lambda: moment)
+    policy = '{"message":"All calls are rejected by policy."}'
+    assert "even keyed ones" in keyed(403, policy)
+    assert "free UN Comtrade key fixes it" in preview(403, policy)
+    quota = "Out of call volume quota. Quota will be replenished in 05:23:11."
+    assert "at about 2026-12-02 11:23 UTC" in keyed(403, quota)
+    assert keyed(401, "Access denied due to invalid subscription key.") == KEYED_ENDPOINT.auth_hint
 
 
 class QuotaAfter:
