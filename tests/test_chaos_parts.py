@@ -137,3 +137,10 @@ def test_standin_hooks_pick_requests_rewrite_answers_and_hang(tmp_path):
     assert plain["count"] == 2 and len(plain["data"]) == 2
     assert emptied["count"] == 0 and emptied["data"] == []
     assert not server.faults  # each fault served once
+
+
+def test_excused_republics_and_summaries_over_them_are_left_out(clean, tmp_path):
+    changed = [("KAZ", 2018, "import", 0.9, ["a"]), *SHARES[1:]]
+    got = warehouse(tmp_path / "got.duckdb", changed, raw=((1, "x"),))
+    assert compare_marts(clean, got) == Difference(wrong=1)
+    assert compare_marts(clean, got, frozenset({"KAZ"})) == Difference()

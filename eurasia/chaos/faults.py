@@ -97,6 +97,8 @@ class FaultClass:
     rerun: bool = False  # then a run without faults, which must recover
     concurrent: bool = False  # two runs started at once on one warehouse
     seed_raw: bool = True  # start from the clean run's raw zone too
+    # Records set aside by the loader: their cells must be flagged unknown, the rest unchanged.
+    quarantines: bool = False
     # (which requests, how many): what the rerun may ask for again (resume, not start over)
     rerun_asks: tuple[Callable[[str, dict], bool], int] | None = None
     pending: str = ""  # the fix this class waits for; shown, not held against the suite
@@ -248,6 +250,7 @@ FAULT_CLASSES: tuple[FaultClass, ...] = (
         "recover",
         r"(?i)quarantin",
         lambda: [Fault(0, when=reporter_side, rewrite=rewrite_records(_malformed))],
+        quarantines=True,
         section="§2",
     ),
     FaultClass(
@@ -255,6 +258,7 @@ FAULT_CLASSES: tuple[FaultClass, ...] = (
         "recover",
         r"(?i)conflict|duplicate",
         lambda: [Fault(0, when=reporter_side, rewrite=rewrite_records(_conflicting_duplicate))],
+        quarantines=True,
         section="§2",
     ),
     FaultClass(

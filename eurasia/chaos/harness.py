@@ -23,6 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
+from eurasia import reference
 from eurasia.chaos.compare import Difference, compare_marts, compare_raw
 from eurasia.chaos.faults import FaultClass
 from eurasia.demo.snapshot_engines import snapshot_routes
@@ -34,6 +37,8 @@ RUN_TIMEOUT_SECONDS = 900
 # Lines that say what went wrong: a failed task's reason, a refused setting, a warning.
 REASON_LINE = re.compile(r"^(✗ (?!airflow dags test ended)|error: )")
 WARNING_LINE = re.compile(r"^\s+! ")
+# How marts.coverage must describe a cell whose record was set aside: unknown, and why.
+QUARANTINE_FLAG = r"(?i)quarantin|malformed|conflicting"
 
 
 @dataclass
@@ -175,7 +180,10 @@ class Lab:
         if not (scenario / "airflow" / "airflow.db").exists():
             (scenario / "airflow").mkdir(parents=True, exist_ok=True)
             shutil.copy2(self.root / "airflow-template" / "airflow.db", scenario / "airflow")
-        return run_dag(self.env(scenario, server, keyed=keyed, extra=extra_env), kill_at)
+        result = run_dag(self.env(scenario, server, keyed=keyed, extra=extra_env), kill_at)
+        # What a person would have seen, kept beside the warehouse and Airflow's own logs.
+        (scenario / f"run-{time.time_ns()}.out").write_text(result.text + "\n")
+        return result
 
 
 def run_dag(env: dict[str, str], kill_at: str | None = None) -> RunResult:
@@ -248,11 +256,43 @@ def try_fault(lab: Lab, fault: FaultClass) -> Outcome:
     return outcome
 
 
-def _measure(lab: Lab, scenario: Path) -> Difference:
+def _measure(lab: Lab, scenario: Path, excused: frozenset[str] = frozenset()) -> Difference:
     published = lab.published(scenario)
-    marts = compare_marts(lab.published(lab.clean_dir), published)
-    raw = compare_raw(lab.warehouse(lab.clean_dir), lab.warehouse(scenario))
+    marts = compare_marts(lab.published(lab.clean_dir), published, excused)
+    raw = compare_raw(lab.warehouse(lab.clean_dir), lab.warehouse(scenario), excused)
     return marts + Difference(raw.lost, raw.duplicated, 0)
+
+
+def quarantined_cells(warehouse: Path) -> set[tuple[str, int, str]]:
+    """(republic, year, flow) of the records the loader set aside as malformed."""
+    codes = {economy.m49_code: economy.iso3 for economy in reference.republics()}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        exists = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'raw' and table_name = 'comtrade_quarantine'"
+        ).fetchone()[0]
+        if not exists:
+            return set()
+        rows = con.execute(
+            'select distinct "reporterCode", "refYear", "flowCode" from raw.comtrade_quarantine'
+        ).fetchall()
+    return {(codes.get(code, str(code)), year, flow) for code, year, flow in rows}
+
+
+def unflagged_cells(published: Path, cells) -> list[str]:
+    """Quarantined cells that marts.coverage does not say are unknown because of it."""
+    measures = {"M": "import", "X": "export"}
+    wrong = []
+    with duckdb.connect(str(published), read_only=True) as con:
+        for iso3, year, flow in sorted(cells):
+            row = con.execute(
+                "select status, reason from marts.coverage "
+                "where republic_iso3 = ? and year = ? and measure = ?",
+                [iso3, year, measures.get(flow, flow)],
+            ).fetchone()
+            if row is None or not re.search(QUARANTINE_FLAG, f"{row[0]} {row[1]}"):
+                wrong.append(f"{iso3} {year} {measures.get(flow, flow)}: {row}")
+    return wrong
 
 
 def _worst(a: Difference, b: Difference) -> Difference:
@@ -274,7 +314,14 @@ def _message(result: RunResult, cause: str) -> str:
 
 def _judge_first(lab, scenario, outcome: Outcome, first: RunResult, before, asked: int) -> None:
     fault = outcome.fault
-    outcome.difference = _measure(lab, scenario)
+    cells = quarantined_cells(lab.warehouse(scenario)) if fault.quarantines else set()
+    # Cells of set-aside records are unknown by design: the rest must equal the clean run.
+    outcome.difference = _measure(lab, scenario, frozenset(iso3 for iso3, _, _ in cells))
+    if fault.quarantines:
+        if not cells:
+            outcome.problems.append("nothing was quarantined")
+        elif first.code == 0 and (unflagged := unflagged_cells(lab.published(scenario), cells)):
+            outcome.problems.append(f"quarantined cells not flagged in coverage: {unflagged}")
     outcome.message = _message(first, fault.cause)
     if fault.expect == "recover":
         outcome.recovered = first.code == 0 and outcome.difference == Difference()
