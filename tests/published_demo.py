@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from eurasia.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -35,6 +34,9 @@ def published_demo(tmp_path_factory) -> Settings:
     for key in ("COMTRADE_API_KEY", "IMF_API_KEY", "EURASIA_PUBLISHED", "EURASIA_RAW_ZONE"):
         env.pop(key, None)
     settings = load_settings(env)
+    failed = folder / "FAILED"
+    # A failed build is not tried again by the next module of the same session.
+    assert not failed.exists(), failed.read_text()
     if not (folder / DONE).exists():
         folder.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
@@ -45,7 +47,9 @@ def published_demo(tmp_path_factory) -> Settings:
             cwd=PROJECT_ROOT,
             timeout=900,
         )
-        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+        if result.returncode != 0:
+            failed.write_text(result.stdout[-4000:] + result.stderr[-2000:])
+            raise AssertionError(failed.read_text())
         (folder / DONE).write_text("ok\n")
     assert settings.published_path.exists()
     return settings
@@ -57,7 +61,3 @@ def settings_env(settings: Settings) -> dict[str, str]:
     env["EURASIA_WAREHOUSE"] = str(settings.warehouse_path)
     env.pop("EURASIA_PUBLISHED", None)
     return env
-
-
-def published_folder(settings: Settings) -> Path:
-    return settings.published_path.parent
