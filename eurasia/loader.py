@@ -8,13 +8,15 @@ failure leaves the tables as they were.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from eurasia import quarantine, shrink_guard
-from eurasia.rawzone import read_manifest
+from eurasia.comtrade import releases
+from eurasia.rawzone import new_run_id, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -151,10 +153,26 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE TABLE IF NOT EXISTS raw.imf_dip_observations (landing_id VARCHAR, "
         f"dataset VARCHAR, requested_at TIMESTAMPTZ, {imf_columns})"
     )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS raw.comtrade_releases_loaded (dataset VARCHAR, "
+        f"{_columns_ddl(RELEASE_FIELDS)}, run_id VARCHAR, loaded_at TIMESTAMPTZ, "
+        "pipeline_run VARCHAR)"
+    )
     from eurasia import loader_imf_trade  # here: that module imports helpers of this one
 
     loader_imf_trade.create_tables(con)
     quarantine.create_quarantine_tables(con)
+
+
+# A reporter-year release a Comtrade pull was fetched for (eurasia.comtrade.releases), recorded
+# in raw.comtrade_releases_loaded when the pull is loaded: which release the warehouse holds.
+RELEASE_FIELDS: dict[str, str] = {
+    "reporterCode": "INTEGER",
+    "period": "VARCHAR",
+    "datasetChecksum": "VARCHAR",
+    "lastReleased": "TIMESTAMP",
+    "availability_landing_id": "VARCHAR",
+}
 
 
 @dataclass(frozen=True)
@@ -288,24 +306,69 @@ def load_runs(
     run_folders: list[Path],
     *,
     full_refresh: bool = False,
+    pipeline_run: str | None = None,
 ) -> list[LoadResult]:
     """Load several runs in one transaction: all of them, or (on any failure) none.
 
     Availability runs load first, so that the shrink guard sees the releases they record.
-    full_refresh accepts answers that shrink loaded data (see eurasia.shrink_guard)."""
+    full_refresh accepts answers that shrink loaded data (see eurasia.shrink_guard).
+    pipeline_run (the Airflow run id) is recorded with the Comtrade releases loaded."""
     create_raw_tables(con)
+    pipeline_run = pipeline_run or f"manual__{new_run_id()}"
     order = sorted(range(len(run_folders)), key=lambda i: not _is_availability(run_folders[i]))
     con.execute("BEGIN TRANSACTION")
     try:
-        loaded = {i: _load(con, raw_zone, run_folders[i], full_refresh) for i in order}
+        loaded = {
+            i: _load(con, raw_zone, run_folders[i], full_refresh, pipeline_run) for i in order
+        }
         results = [loaded[i] for i in range(len(run_folders))]
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+    _write_releases_loaded(con, raw_zone)
     for result in results:
         _log(result)
     return results
+
+
+def _write_releases_loaded(con, raw_zone: Path) -> None:
+    """The release of every reporter-year the warehouse now holds, per pull, for the next
+    extraction to compare with (eurasia.comtrade.releases): written only after the commit, so
+    a load that failed leaves its reporter-years to be asked again."""
+    if not con.execute("SELECT count(*) FROM raw.comtrade_releases_loaded").fetchone()[0]:
+        return
+    target = raw_zone / "comtrade" / releases.LOADED_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    literal = str(tmp).replace("'", "''")
+    con.execute(
+        f"""
+        COPY (
+            SELECT dataset, "reporterCode", period, "lastReleased", "datasetChecksum"
+            FROM raw.comtrade_releases_loaded
+            QUALIFY row_number() OVER (
+                PARTITION BY dataset, "reporterCode", period ORDER BY loaded_at DESC
+            ) = 1
+            ORDER BY ALL
+        ) TO '{literal}' (FORMAT json, ARRAY true)
+        """
+    )
+    os.replace(tmp, target)
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, run_folder: Path) -> bool:
+    """Whether every landing of this complete run is registered in raw.landings (so loading it
+    again would change nothing); a run of no landings never counts as loaded."""
+    create_raw_tables(con)
+    listed = read_manifest(Path(run_folder))["landings"]
+    if not listed:
+        return False
+    found = con.execute(
+        "SELECT count(*) FROM raw.landings "
+        f"WHERE landing_id IN (SELECT unnest({_sql_list(listed)}))"
+    ).fetchone()[0]
+    return found == len(listed)
 
 
 def load_run(
@@ -374,8 +437,59 @@ def _target(source: str, dataset: str):
     return loader_imf_trade.target(source, dataset)
 
 
+def _reporter_year_scope(con, run_folder: Path, manifest: dict) -> str | None:
+    """For a release-aware Comtrade pull (eurasia.comtrade.releases): the reporter-years it
+    replaces, staged in run_reporter_years, as a condition on the table's rows; None when the
+    run replaces whole years."""
+    if manifest["source"] != "comtrade" or manifest["dataset"] == "availability":
+        return None
+    chosen = (releases.read_selection(run_folder) or {}).get("reporter_years")
+    if chosen is None:
+        return None
+    con.execute(
+        'CREATE OR REPLACE TEMP TABLE run_reporter_years ("reporterCode" INTEGER, year INTEGER)'
+    )
+    if chosen:
+        con.executemany("INSERT INTO run_reporter_years VALUES (?, ?)", chosen)
+    return '("reporterCode", "refYear") IN (SELECT "reporterCode", year FROM run_reporter_years)'
+
+
+def _record_releases(con, run_folder: Path, manifest: dict, pipeline_run: str) -> None:
+    """The releases a Comtrade pull was fetched for, read from its manifest by DuckDB."""
+    if manifest["source"] != "comtrade" or manifest["dataset"] == "availability":
+        return
+    if not (releases.read_selection(run_folder) or {}).get("releases"):
+        return
+    literal = str(run_folder / releases.SELECTION_FILE).replace("'", "''")
+    con.execute(
+        f"""
+        DELETE FROM raw.comtrade_releases_loaded AS l
+        WHERE l.dataset = ? AND l.pipeline_run = ?
+          AND ("reporterCode", period) IN (
+              SELECT r."reporterCode", r.period FROM (
+                  SELECT unnest(releases) AS r FROM read_json('{literal}',
+                      columns={{'releases': '{_struct(RELEASE_FIELDS)}[]'}})))
+        """,
+        [manifest["dataset"], pipeline_run],
+    )
+    selected = ", ".join(f'r."{k}"' for k in RELEASE_FIELDS)
+    con.execute(
+        f"""
+        INSERT INTO raw.comtrade_releases_loaded
+        SELECT ?, {selected}, ?, now(), ?
+        FROM (SELECT unnest(releases) AS r FROM read_json('{literal}',
+              columns={{'releases': '{_struct(RELEASE_FIELDS)}[]'}}))
+        """,
+        [manifest["dataset"], manifest["run_id"], pipeline_run],
+    )
+
+
 def _load(
-    con: duckdb.DuckDBPyConnection, raw_zone: Path, run_folder: Path, full_refresh: bool = False
+    con: duckdb.DuckDBPyConnection,
+    raw_zone: Path,
+    run_folder: Path,
+    full_refresh: bool = False,
+    pipeline_run: str = "",
 ) -> LoadResult:
     """One run's part of the caller's transaction."""
     manifest = read_manifest(run_folder)
@@ -387,13 +501,18 @@ def _load(
     if target is None:
         raise ValueError(f"unknown source {source!r} (dataset {dataset!r}) in {run_folder}")
     table, year_column, year_cast, insert = target
+    scope = _reporter_year_scope(con, run_folder, manifest)
     if table in _READERS:
         # Read before anything is replaced: an answer that would shrink loaded data sharply
         # without a new release is refused here, and the transaction rolls back.
         _READERS[table](con, bodies, raw_zone)
         shrink_guard.refuse_sharp_shrink(
-            con, table, manifest, run_folder, full_refresh=full_refresh
+            con, table, manifest, run_folder, full_refresh=full_refresh, scope=scope or "true"
         )
+    if scope is not None:
+        replaced = _replace_reporter_years(con, table, manifest["dataset"], scope)
+        _record_releases(con, run_folder, manifest, pipeline_run)
+        return _insert_run(con, raw_zone, run_folder, manifest, bodies, target, replaced)
     years_sql = _sql_list(years) if year_cast == "VARCHAR" else f"{sorted(years)}"
     # Rows of the same landings go too (loading a run again), even if a record's year
     # is outside the run's years, so that reloading can never duplicate a row. A DELETE
@@ -414,6 +533,39 @@ def _load(
     )
     con.execute("INSERT INTO raw.landings SELECT *, now() FROM run_landings")
     quarantine.forget_replaced(con, table, dataset, years)
+    _record_releases(con, run_folder, manifest, pipeline_run)
+    return _insert_run(con, raw_zone, run_folder, manifest, bodies, target, replaced)
+
+
+def _replace_reporter_years(con, table: str, dataset: str, scope: str) -> int:
+    """Delete the rows (and quarantined records) of only the run's reporter-years, and the
+    landings of the dataset that no longer back any of them; the run's landings come in."""
+    replaced = con.execute(
+        f"DELETE FROM {table} WHERE (dataset = ? AND {scope}) "
+        "OR landing_id IN (SELECT landing_id FROM run_landings)",
+        [dataset],
+    ).fetchone()[0]
+    held = quarantine.CHECKED[table][1]
+    con.execute(f"DELETE FROM {held} WHERE dataset = ? AND {scope}", [dataset])
+    con.execute(
+        f"""
+        DELETE FROM raw.landings
+        WHERE landing_id IN (SELECT landing_id FROM run_landings)
+           OR (source = 'comtrade' AND dataset = ? AND coalesce(record_count, 0) > 0
+               AND landing_id NOT IN (SELECT landing_id FROM {table} WHERE dataset = ?)
+               AND landing_id NOT IN (SELECT landing_id FROM {held} WHERE dataset = ?))
+        """,
+        [dataset, dataset, dataset],
+    )
+    con.execute("INSERT INTO raw.landings SELECT *, now() FROM run_landings")
+    quarantine.forget_replaced(con, table, dataset, [])
+    return replaced
+
+
+def _insert_run(con, raw_zone: Path, run_folder: Path, manifest, bodies, target, replaced: int):
+    """Insert the run's rows (already read); check them against the extraction's count."""
+    source, dataset, years = manifest["source"], manifest["dataset"], manifest["years"]
+    table, _, _, insert = target
     loaded = insert(con, bodies, raw_zone)
     set_aside = quarantine.quarantined(con, table)
     quarantined = sum(count for _, count in set_aside)

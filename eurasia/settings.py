@@ -41,6 +41,9 @@ FIRST_POSSIBLE_YEAR = 1992
 DEFAULT_REQUEST_DEADLINE_SECONDS = 180.0
 DEFAULT_TASK_TIMEOUT_MINUTES = 180
 DEFAULT_REUSE_HOURS = 72.0
+# The IMF's SDMX APIs give no reliable "last updated" per series, so IMF pulls are redone only
+# when the last complete one was landed more than this many days ago (eurasia.pipeline).
+DEFAULT_IMF_REFRESH_DAYS = 90.0
 
 
 def default_years(source: str = "snapshot", *, today: dt.date | None = None) -> str:
@@ -91,6 +94,7 @@ class Settings:
     request_deadline_seconds: float = DEFAULT_REQUEST_DEADLINE_SECONDS
     task_timeout_minutes: int = DEFAULT_TASK_TIMEOUT_MINUTES
     reuse_hours: float = DEFAULT_REUSE_HOURS
+    imf_refresh_days: float = DEFAULT_IMF_REFRESH_DAYS
     warehouse_queue: str = DEFAULT_WAREHOUSE_QUEUE
     # A webhook URL often is its own secret (the token is in the path): never shown.
     alert_webhook_url: str | None = field(default=None, repr=False)
@@ -337,6 +341,14 @@ def load_settings(
         # Up to a week: a monthly scheduled run must never reuse the previous month's pull.
         reuse_hours=_bounded_number(
             "EURASIA_REUSE_HOURS", env.get("EURASIA_REUSE_HOURS"), DEFAULT_REUSE_HOURS, 0, 168
+        ),
+        # 0: every live run pulls the IMF sources again.
+        imf_refresh_days=_bounded_number(
+            "EURASIA_IMF_REFRESH_DAYS",
+            env.get("EURASIA_IMF_REFRESH_DAYS"),
+            DEFAULT_IMF_REFRESH_DAYS,
+            0,
+            3660,
         ),
         warehouse_queue=_queue(env.get("EURASIA_WAREHOUSE_QUEUE")),
         alert_webhook_url=_alert_webhook(env.get("EURASIA_ALERT_WEBHOOK")),

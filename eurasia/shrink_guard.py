@@ -80,7 +80,9 @@ _RELEASED_SINCE = """
 """
 
 
-def _shrunk_units(con, table: str, dataset: str, years: list[int], spec) -> list[tuple]:
+def _shrunk_units(
+    con, table: str, dataset: str, years: list[int], spec, scope: str = "true"
+) -> list[tuple]:
     year_column, read_table, units = spec
     year = f'TRY_CAST("{year_column}" AS INTEGER)'
     found = []
@@ -92,7 +94,7 @@ def _shrunk_units(con, table: str, dataset: str, years: list[int], spec) -> list
                 SELECT {year} AS year, "{unit.column}" AS unit, any_value("{unit.label}") AS label,
                        count(*) AS before, max(requested_at) AS fetched
                 FROM {table}
-                WHERE dataset = ? AND {year} IN (SELECT unnest(?::INTEGER[]))
+                WHERE dataset = ? AND {year} IN (SELECT unnest(?::INTEGER[])) AND {scope}
                 GROUP BY ALL
             ),
             new AS (
@@ -111,13 +113,15 @@ def _shrunk_units(con, table: str, dataset: str, years: list[int], spec) -> list
     return found
 
 
-def _year_totals(con, table: str, dataset: str, years: list[int], spec) -> dict[int, tuple]:
+def _year_totals(
+    con, table: str, dataset: str, years: list[int], spec, scope: str = "true"
+) -> dict[int, tuple]:
     year_column, read_table, _ = spec
     year = f'TRY_CAST("{year_column}" AS INTEGER)'
     rows = con.execute(
         f"""
         SELECT y.year,
-               (SELECT count(*) FROM {table} WHERE dataset = ? AND {year} = y.year),
+               (SELECT count(*) FROM {table} WHERE dataset = ? AND {year} = y.year AND {scope}),
                (SELECT count(*) FROM {read_table} WHERE {year} = y.year)
         FROM (SELECT unnest(?::INTEGER[]) AS year) AS y
         """,
@@ -127,19 +131,27 @@ def _year_totals(con, table: str, dataset: str, years: list[int], spec) -> dict[
 
 
 def refuse_sharp_shrink(
-    con, table: str, manifest: dict, run_folder: Path, *, full_refresh: bool = False
+    con,
+    table: str,
+    manifest: dict,
+    run_folder: Path,
+    *,
+    full_refresh: bool = False,
+    scope: str = "true",
 ) -> None:
     """Raise ShrinkRefusedError if loading the run (already read) would shrink loaded data.
 
-    Call after the run's records were read into their temp table and before the DELETE."""
+    Call after the run's records were read into their temp table and before the DELETE.
+    scope: a condition on the table's rows limiting what the run replaces (a release-aware
+    Comtrade pull replaces only its reporter-years; eurasia.loader)."""
     spec = GUARDED.get((table, manifest["dataset"]))
     if spec is None:
         return
     dataset, years = manifest["dataset"], manifest["years"]
-    shrunk = _shrunk_units(con, table, dataset, years, spec)
+    shrunk = _shrunk_units(con, table, dataset, years, spec, scope)
     if not shrunk:
         return
-    totals = _year_totals(con, table, dataset, years, spec)
+    totals = _year_totals(con, table, dataset, years, spec, scope)
     units = "; ".join(
         f"{year} {noun} {code}"
         + (f" ({label})" if label and label != str(code) else "")

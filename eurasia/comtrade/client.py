@@ -20,11 +20,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 
 from eurasia import answer_checks, reference
-from eurasia.comtrade import plan
+from eurasia.comtrade import plan, releases
 from eurasia.comtrade.plan import CannotSplitError, ComtradeRequest
 from eurasia.http import ApiError, ApiResponse, PoliteGetter, build_url
 from eurasia.rawzone import RawZoneRun, plan_identity, read_manifest, reuse_window
@@ -96,6 +97,17 @@ def plan_requests(dataset: str, years: list[int], cap: int) -> list[ComtradeRequ
     if dataset == "mirror":
         return plan.plan_mirror_side(republic_codes, years, cap, reporters_bound(years))
     raise ValueError(f"unknown Comtrade dataset {dataset!r}; expected one of {DATASETS}")
+
+
+def plan_changed(dataset: str, changed: list[tuple[int, int]], cap: int) -> list[ComtradeRequest]:
+    """Requests for only these (reporter, year) pairs: a release-aware pull."""
+    if dataset == "reporter":
+        partner_codes = [e.m49_code for e in reference.partners()]
+    elif dataset == "mirror":  # that reporter's declarations about every republic
+        partner_codes = [e.m49_code for e in reference.republics()]
+    else:
+        raise ValueError(f"unknown Comtrade dataset {dataset!r}; expected one of {DATASETS}")
+    return plan.plan_reporter_years(changed, partner_codes, cap)
 
 
 def refusal_advice(endpoint: Endpoint, now: Callable[[], dt.datetime] | None = None):
@@ -307,8 +319,14 @@ def extract(
     run: RawZoneRun,
     session: requests.Session | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    availability_run: Path | None = None,
 ) -> dict:
     """Land one Comtrade dataset ('reporter' or 'mirror') for settings.years; return a summary.
+
+    Release-aware (eurasia.comtrade.releases): only the reporter-years whose release in the
+    availability run (default: the newest landed) differs from the one loaded last are asked,
+    unless settings.full_refresh or no release was loaded yet; the manifest's summary records
+    them ("reporter_years", None for whole years) and their releases ("releases").
 
     If the newest pull of this dataset had the same plan and is recent (settings.reuse_hours),
     `run` takes it over (run.folder changes): an interrupted pull is resumed, asking only for
@@ -328,7 +346,18 @@ def extract(
         )
     endpoint = endpoint_for(settings)
     years = list(settings.years)
-    planned = plan_requests(dataset, years, endpoint.cap)
+    selection = releases.select(
+        dataset,
+        run.root,
+        years,
+        full_refresh=settings.full_refresh,
+        availability_run=availability_run,
+    )
+    log.info("comtrade %s: asking for %s", dataset, selection.describe())
+    if selection.changed is None:
+        planned = plan_requests(dataset, years, endpoint.cap)
+    else:
+        planned = plan_changed(dataset, selection.changed, endpoint.cap)
     outline = plan.plan_summary(planned, reporters_bound(years))
     log.info(
         "comtrade %s: %d calls planned on the %s endpoint (cap %d records per call, at most %d "
@@ -388,6 +417,8 @@ def extract(
         "answers_reused": extraction.answers_reused,
         "seconds_waited_for_rate_limits": getter.seconds_waited_for_rate_limits,
     }
+    # Before the manifest: what the loader replaces and the releases it records as loaded.
+    releases.write_selection(run.folder, selection)
     run.complete(years, summary)
     log.info("comtrade %s: complete: %s", dataset, summary)
     return summary

@@ -240,6 +240,28 @@ def plan_mirror_side(
     )
 
 
+def plan_reporter_years(
+    reporter_years: Iterable[tuple[int, int]], partner_codes: Iterable[int], cap: int
+) -> list[ComtradeRequest]:
+    """Only these (reporter, year) pairs, with the partners, flows M and X: a release-aware pull.
+
+    Years that need the same reporters are asked together, each group packed under the cap like
+    a whole plan; nothing to ask gives no request (eurasia.comtrade.releases).
+    """
+    by_year: dict[int, set[int]] = {}
+    for reporter, year in reporter_years:
+        by_year.setdefault(year, set()).add(reporter)
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for year, reporters in sorted(by_year.items()):
+        groups.setdefault(tuple(sorted(reporters)), []).append(year)
+    partners = _unique_sorted(partner_codes, "partners")
+    return [
+        request
+        for reporters, years in sorted(groups.items(), key=lambda group: group[1])
+        for request in _pack(reporters, partners, FLOWS, tuple(years), cap, REPORTERS_UPPER_BOUND)
+    ]
+
+
 def plan_summary(
     requests: Sequence[ComtradeRequest], reporter_count_for_all: int = REPORTERS_UPPER_BOUND
 ) -> dict:
