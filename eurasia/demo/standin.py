@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 import threading
 import time
 from collections import deque
@@ -52,6 +53,13 @@ class SeenRequest:
     status: int
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # A client that gives up on a hung or trickling answer resets the connection: expected.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class StandinServer:
     """Routes `/<prefix>/...` to engines, e.g. {"/comtrade": ComtradeEngine(...)}."""
 
@@ -60,7 +68,7 @@ class StandinServer:
         self.faults: deque[Fault] = deque()
         self.seen: list[SeenRequest] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd = _QuietServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
