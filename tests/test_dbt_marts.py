@@ -499,6 +499,8 @@ def test_build_succeeds_with_only_the_release_window_warning(built):
         "mirror_world_lacks_a_major_partner",
         "reported_values_impute_zero_partner_and_sum_totals",
         "china_growth_compares_china_and_russia_over_one_span_and_basis",
+        "china_replacing_russia_over_one_like_for_like_span",
+        "china_replacing_russia_both_ends_known",
         "data_quality_has_no_blocking_faults",
         "coverage_has_a_row_for_every_republic_year_measure",
         "trade_shares_has_every_republic_year_flow",

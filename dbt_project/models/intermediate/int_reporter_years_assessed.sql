@@ -1,7 +1,7 @@
 {#-
     Did a reporter release a year to UN Comtrade, and did its rows land? One row per reporter x
-    year of the trade years held, for every reporter that appears in the availability records or
-    the landed records, and for the republics and partners (China, Russia) in every year.
+    trade year held, for every reporter that appears in the availability records or the landed
+    records (in any year), and for the republics and partners (China, Russia).
       release_status: 'released' (listed in UN Comtrade's data availability with totalRecords > 0),
         'not released' (not listed, or listed with no records, although the availability of that
         year was landed), 'unknown' (no availability record of that year landed at all);
@@ -57,9 +57,23 @@ tracked as (
 
 ),
 
+reporters_seen as (
+
+    -- every reporter the source lists or whose records landed, in any year
+    select reporter_code from availability
+    union
+    select reporter_code from landed
+
+),
+
 keys as (
 
+    -- each of them in every trade year: a year it is absent from is a fact too
     select reporter_code, year from tracked
+    union
+    select reporters_seen.reporter_code, trade_years.year
+    from reporters_seen
+    cross join trade_years
     union
     select reporter_code, year from availability
     union

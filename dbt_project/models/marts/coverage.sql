@@ -230,6 +230,9 @@ trade_coverage as (
                     and not s.republic_ever_reported then
                     'republic did not report to UN Comtrade for this year, nor for any other year held'
                     || ' (per UN Comtrade''s data availability)'
+                when s.republic_release = 'not released' and s.is_release_lag then
+                    'republic has not yet released this year to UN Comtrade (not in its data availability;'
+                    || ' inside the ' || {{ var('release_lag_years') }} || '-year release window)'
                 when s.republic_release = 'not released' then
                     'republic did not report to UN Comtrade for this year (per UN Comtrade''s data availability)'
                 when not s.republic_ever_reported

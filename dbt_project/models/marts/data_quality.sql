@@ -178,7 +178,7 @@ null_records as (
         cast(null as varchar) as partner_iso3,
         'a landed total record has a value (else it is unknown, never 0)' as rule,
         'reporter ' || staged.reporter_code || ', partner ' || staged.partner_code || ', '
-        || staged.flow || ': primaryValue is null (landing ' || staged.landing_id || ')' as detail
+        || staged.flow || ', ' || staged.dataset || ' dataset: primaryValue is null' as detail
     from {{ ref('stg_comtrade__trade_flows') }} as staged
     left join republics as by_reporter on by_reporter.m49_code = staged.reporter_code
     left join republics as by_partner on by_partner.m49_code = staged.partner_code
