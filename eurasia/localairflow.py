@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -158,6 +159,15 @@ def run(port: int, env: dict[str, str]) -> int:
             signal.signal(sig, handler)
 
 
+def port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def main() -> int:
     try:
         port = airflow_port(os.environ.get("AIRFLOW_PORT"))
@@ -165,6 +175,13 @@ def main() -> int:
         settings = load_settings()
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not port_free(port):
+        print(
+            f"error: 127.0.0.1:{port} is in use (another Airflow?); "
+            "pick another port, e.g. AIRFLOW_PORT=8081 make airflow",
+            file=sys.stderr,
+        )
         return 2
     print(f"Scheduled and triggered runs use: {settings.describe()}", flush=True)
     if settings.source == "snapshot":
