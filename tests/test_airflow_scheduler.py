@@ -264,18 +264,28 @@ def test_components_share_the_port_and_admit_everyone_locally_only():
     ]
 
 
-def test_a_bad_port_stops_before_anything_starts(tmp_path):
-    env = {**os.environ, "AIRFLOW_PORT": "99999", "AIRFLOW_HOME": str(tmp_path / "airflow")}
+def refused_start(port: str, airflow_home: Path) -> str:
+    """Start `make airflow`'s supervisor expecting a refusal: its message; nothing created."""
     out = subprocess.run(
         [sys.executable, "-m", "eurasia.localairflow"],
         capture_output=True,
         text=True,
-        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
+        env={
+            **os.environ,
+            "AIRFLOW_PORT": port,
+            "AIRFLOW_HOME": str(airflow_home),
+            "PYTHONPATH": str(PROJECT_ROOT),
+        },
         timeout=60,
     )
-    assert out.returncode == 2
-    assert "AIRFLOW_PORT='99999' must be a TCP port" in out.stderr
-    assert not (tmp_path / "airflow").exists()
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert not airflow_home.exists()
+    return out.stderr
+
+
+def test_a_bad_port_stops_before_anything_starts(tmp_path):
+    message = refused_start("99999", tmp_path / "airflow")
+    assert "AIRFLOW_PORT='99999' must be a TCP port" in message
 
 
 def test_a_port_in_use_is_named_before_anything_starts(tmp_path):
@@ -283,14 +293,5 @@ def test_a_port_in_use_is_named_before_anything_starts(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = {**os.environ, "AIRFLOW_PORT": str(port), "AIRFLOW_HOME": str(tmp_path / "af")}
-        out = subprocess.run(
-            [sys.executable, "-m", "eurasia.localairflow"],
-            capture_output=True,
-            text=True,
-            env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
-            timeout=60,
-        )
-    assert out.returncode == 2
-    assert f"127.0.0.1:{port} is in use" in out.stderr
-    assert not (tmp_path / "af").exists()
+        message = refused_start(str(port), tmp_path / "airflow")
+    assert f"127.0.0.1:{port} is in use" in message
