@@ -62,7 +62,17 @@ YEARS_PATTERN = r"^\s*\d{4}\s*(-\s*\d{4}\s*)?$"
                 "Year range FIRST-LAST (default: EURASIA_YEARS, else the demo snapshot's "
                 "years, or for live data 2000 to last year)"
             ),
-        )
+        ),
+        # Default: only what the sources released since the last load (Comtrade reporter-years
+        # new or revised in the data availability; IMF pulls older than EURASIA_IMF_REFRESH_DAYS).
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            description=(
+                "Fetch every reporter-year and IMF pull again, and accept answers that shrink "
+                "loaded data (as EURASIA_FULL_REFRESH=1)"
+            ),
+        ),
     },
     tags=["eurasia", "comtrade", "imf"],
 )
@@ -74,43 +84,50 @@ def eurasia_pipeline():
     def extract_comtrade_availability(params=None) -> str:
         from eurasia.pipeline import extract_comtrade_availability
 
-        return extract_comtrade_availability(params["years"])
+        return extract_comtrade_availability(params["years"], params["full_refresh"])
 
+    # Each pull asks only what the availability landed by this run lists as new or revised.
     @task(**NETWORK_TASK)
-    def extract_comtrade_reporter_side(params=None) -> str:
+    def extract_comtrade_reporter_side(availability_folder: str, params=None) -> str:
         from eurasia.pipeline import extract_comtrade
 
-        return extract_comtrade("reporter", params["years"])
+        return extract_comtrade(
+            "reporter", params["years"], availability_folder, params["full_refresh"]
+        )
 
     @task(**NETWORK_TASK)
-    def extract_comtrade_partner_side(params=None) -> str:
+    def extract_comtrade_partner_side(availability_folder: str, params=None) -> str:
         from eurasia.pipeline import extract_comtrade
 
-        return extract_comtrade("mirror", params["years"])
+        return extract_comtrade(
+            "mirror", params["years"], availability_folder, params["full_refresh"]
+        )
 
     @task(**NETWORK_TASK)
     def extract_imf_direct_investment(params=None) -> str:
         from eurasia.pipeline import extract_fdi
 
-        return extract_fdi(params["years"])
+        return extract_fdi(params["years"], params["full_refresh"])
 
     @task(**NETWORK_TASK)
     def extract_imf_goods_trade(params=None) -> str:
         from eurasia.pipeline import extract_imf_goods_trade
 
-        return extract_imf_goods_trade(params["years"])
+        return extract_imf_goods_trade(params["years"], params["full_refresh"])
 
+    # run_id (Airflow's, from the task context) names the run in the releases it loaded and in
+    # marts.share_changes.
     @task(**WAREHOUSE_TASK)
-    def load_raw_tables(run_folders: list[str], params=None) -> list[dict]:
+    def load_raw_tables(run_folders: list[str], params=None, run_id=None) -> list[dict]:
         from eurasia.pipeline import load_runs
 
-        return load_runs(run_folders, params["years"])
+        return load_runs(run_folders, params["years"], params["full_refresh"], run_id)
 
     @task(**WAREHOUSE_TASK)
-    def dbt_build_marts(_loaded, params=None) -> dict:
+    def dbt_build_marts(_loaded, params=None, run_id=None) -> dict:
         from eurasia.pipeline import build_marts
 
-        return build_marts(params["years"])
+        return build_marts(params["years"], run_id)
 
     @task(**WAREHOUSE_TASK)
     def publish_warehouse(_built, params=None) -> str:
@@ -119,14 +136,15 @@ def eurasia_pipeline():
         return publish_warehouse(params["years"])
 
     @task(**WAREHOUSE_TASK)
-    def print_summary(_published, params=None) -> str:
+    def print_summary(_published, params=None, run_id=None) -> str:
         from eurasia.pipeline import summarise
 
-        return summarise(params["years"])
+        return summarise(params["years"], run_id)
 
     availability = extract_comtrade_availability()
-    reporter_side, partner_side = extract_comtrade_reporter_side(), extract_comtrade_partner_side()
-    availability >> reporter_side >> partner_side
+    reporter_side = extract_comtrade_reporter_side(availability)
+    partner_side = extract_comtrade_partner_side(availability)
+    reporter_side >> partner_side
     # The two IMF pulls ask one API too: one after the other, so that its pace holds.
     direct_investment, goods_trade = extract_imf_direct_investment(), extract_imf_goods_trade()
     direct_investment >> goods_trade

@@ -254,13 +254,13 @@ def publish_warehouse(years: str | None = None) -> str:
         return str(publish(settings))
 
 
-def summarise(years: str | None = None) -> str:
+def summarise(years: str | None = None, pipeline_run: str | None = None) -> str:
     from eurasia.report import run_summary
     from eurasia.run_claim import holding_warehouse
 
     settings = settings_for_run(years)
     with holding_warehouse(settings, release=True):
-        text = run_summary(settings)
+        text = run_summary(settings, pipeline_run)
     summary_log = logging.getLogger("eurasia.summary")
     for line in text.splitlines():
         summary_log.info("%s", line)

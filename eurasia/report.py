@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
+import duckdb
+
 from eurasia import demo
 from eurasia.settings import Settings, SettingsError, load_settings
 from eurasia.warehouse import connect_read_only
@@ -97,6 +99,35 @@ def coverage_lines(con) -> list[str]:
     ]
 
 
+SHARE_CHANGES = """
+select republic_iso3, year, measure, partner_iso3, basis, old_share, new_share, releases
+from marts.share_changes where pipeline_run = ?
+order by abs(coalesce(difference, 1)) desc, republic_iso3, year, measure, partner_iso3, basis
+"""
+
+
+def share_changes_lines(con, pipeline_run: str | None, shown: int = 5) -> list[str]:
+    """What this run moved (marts.share_changes): how many shares, and the largest moves."""
+    if not pipeline_run:
+        return []
+    try:
+        rows = con.execute(SHARE_CHANGES, [pipeline_run]).fetchall()
+    except duckdb.CatalogException:  # a warehouse built before share_changes existed
+        return []
+    if not rows:
+        return [f"Share changes (marts.share_changes): none in this run ({pipeline_run})"]
+    lines = [
+        f"Share changes (marts.share_changes): this run ({pipeline_run}) moved {len(rows)} "
+        f"shares; the largest:"
+    ]
+    for iso3, year, measure, partner, basis, old, new, releases in rows[:shown]:
+        lines.append(
+            f"  {iso3} {year} {measure} {partner} {basis}: {_pct(old).strip()} -> "
+            f"{_pct(new).strip()}" + (f" ({releases})" if releases else "")
+        )
+    return lines
+
+
 def provenance_lines(con) -> tuple[list[str], bool]:
     rows = con.execute(
         "select source, vintage, regexp_extract(url, '^([a-z]+://[^/?]+)', 1) as host, "
@@ -112,7 +143,7 @@ def provenance_lines(con) -> tuple[list[str], bool]:
     return lines, is_demo
 
 
-def run_summary(settings: Settings) -> str:
+def run_summary(settings: Settings, pipeline_run: str | None = None) -> str:
     # The published copy is what analysts read, and reading it never blocks a running pipeline.
     path = settings.published_path if settings.published_path.exists() else settings.warehouse_path
     with connect_read_only(path) as con:
@@ -122,6 +153,7 @@ def run_summary(settings: Settings) -> str:
             lines += ["", "*** " + demo.DEMO_NOTICE + " ***"]
         lines += ["", *provenance, "", *coverage_lines(con), *data_quality_lines(con)]
         lines += ["", *china_vs_russia_table(con), "", *claim_lines(con)]
+        lines += ["", *changes] if (changes := share_changes_lines(con, pipeline_run)) else []
         if is_demo:
             lines += ["", "*** DEMO DATA — synthetic numbers, not statistics. ***"]
     return "\n".join(lines)

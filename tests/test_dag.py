@@ -48,8 +48,10 @@ def test_pipeline_wiring(dagbag):
     assert dag.get_task("extract_comtrade_reporter_side").upstream_task_ids == {
         "extract_comtrade_availability"
     }
+    # (Both read the availability run's folder: each asks only what it lists as new or revised.)
     assert dag.get_task("extract_comtrade_partner_side").upstream_task_ids == {
-        "extract_comtrade_reporter_side"
+        "extract_comtrade_availability",
+        "extract_comtrade_reporter_side",
     }
     assert dag.get_task("dbt_build_marts").upstream_task_ids == {"load_raw_tables"}
     assert dag.get_task("publish_warehouse").upstream_task_ids == {"dbt_build_marts"}
