@@ -17,7 +17,7 @@ from eurasia.chaos.faults import (
     rewrite_records,
     select,
 )
-from eurasia.chaos.harness import Outcome
+from eurasia.chaos.harness import Outcome, ReleasedAgain
 from eurasia.chaos.table import BEGIN, END, render, update_readme
 from eurasia.demo.standin import Fault, StandinServer
 
@@ -144,3 +144,16 @@ def test_excused_republics_and_summaries_over_them_are_left_out(clean, tmp_path)
     got = warehouse(tmp_path / "got.duckdb", changed, raw=((1, "x"),))
     assert compare_marts(clean, got) == Difference(wrong=1)
     assert compare_marts(clean, got, frozenset({"KAZ"})) == Difference()
+
+
+def test_released_again_moves_every_availability_record_and_nothing_else():
+    class Availability:
+        def answer(self, path, query, headers):
+            body = {"count": 1, "data": [{"period": "2018", "lastReleased": "2019-05-01T00:00:00"}]}
+            return 200, {}, json.dumps(body).encode()
+
+    engine = ReleasedAgain(Availability(), "2026-12-01T00:00:00")
+    _, _, listed = engine.answer("/public/v1/getDA/C/A/HS", {}, {})
+    _, _, data = engine.answer("/public/v1/preview/C/A/HS", {}, {})
+    assert json.loads(listed)["data"][0]["lastReleased"] == "2026-12-01T00:00:00"
+    assert json.loads(data)["data"][0]["lastReleased"] == "2019-05-01T00:00:00"

@@ -223,7 +223,7 @@ FAULT_CLASSES: tuple[FaultClass, ...] = (
     FaultClass(
         "empty 200 answer",
         "stop",
-        r"(?i)(empty|no records|0 records|count.?0).*(availab|expect|contradict|exist)",
+        r"(?i)(lacks|empty|no records).*(availab|released)",
         lambda: [
             Fault(0, when=reporter_side, rewrite=rewrite_records(lambda records: []))
             for _ in range(PERSISTENT)
