@@ -110,9 +110,10 @@ def test_every_class_is_one_entry_with_a_cause_to_name():
 
 def test_request_predicates_tell_the_two_comtrade_sides_apart():
     path = "/comtrade/public/v1/preview/C/A/HS"
-    assert reporter_side(path, {"reporterCode": ["398,417"], "partnerCode": ["0,156"]})
-    assert not partner_side(path, {"reporterCode": ["398"]})
-    assert partner_side(path, {"partnerCode": ["398"]})
+    assert reporter_side(path, {"reporterCode": ["398,417"], "partnerCode": ["0,156,643"]})
+    assert not partner_side(path, {"reporterCode": ["398"], "partnerCode": ["0,156,643"]})
+    assert partner_side(path, {"reporterCode": ["156,643"], "partnerCode": ["31,398"]})
+    assert not reporter_side(path, {"partnerCode": ["398"]})
     assert not partner_side("/comtrade/public/v1/getDA/C/A/HS", {"partnerCode": ["398"]})
     third = nth(partner_side, 3)
     assert [third(path, {"partnerCode": ["1"]}) for _ in range(4)] == [False, False, True, True]

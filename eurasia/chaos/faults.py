@@ -25,13 +25,18 @@ def comtrade_data(path: str) -> bool:
     return path.rstrip("/") in (f"/comtrade{PREVIEW_PATH}", f"/comtrade{KEYED_PATH}")
 
 
+def _partners(query: dict[str, list[str]]) -> set[str]:
+    return {code for value in query.get("partnerCode", []) for code in value.split(",")}
+
+
 def reporter_side(path: str, query: dict[str, list[str]]) -> bool:
-    """The reporter-side call: the republics' own declarations (one call for 2018-2019)."""
-    return comtrade_data(path) and "reporterCode" in query
+    """A reporter-side call: the republics' own declarations, with the world (0) as partner."""
+    return comtrade_data(path) and "0" in _partners(query)
 
 
 def partner_side(path: str, query: dict[str, list[str]]) -> bool:
-    return comtrade_data(path) and "reporterCode" not in query
+    """A partner-side (mirror) call: what others declare with the republics as partners."""
+    return comtrade_data(path) and "0" not in _partners(query)
 
 
 def imf_dip(path: str, query: dict[str, list[str]]) -> bool:
@@ -182,7 +187,7 @@ FAULT_CLASSES: tuple[FaultClass, ...] = (
         "SIGKILL during extract",
         "stop",
         r"killed|FAILED|taking over",
-        kill_at=r"comtrade mirror: call 5/",
+        kill_at=r"comtrade mirror: call 2/",
         rerun=True,
     ),
     FaultClass(
@@ -305,15 +310,15 @@ FAULT_CLASSES: tuple[FaultClass, ...] = (
             json_fault(
                 403,
                 QUOTA_BODY,
-                when=nth(partner_side, 10),
+                when=nth(partner_side, 3),
             )
             for _ in range(PERSISTENT)
         ],
         rerun=True,
         seed_raw=False,
         env={"EURASIA_REUSE_HOURS": "72"},
-        # 30 partner-side calls for 2018-2019 keyless; 9 answered before the quota ran out.
-        rerun_asks=(partner_side, 21),
+        # 5 partner-side calls for 2018-2019 keyless; 2 answered before the quota ran out.
+        rerun_asks=(partner_side, 3),
         section="§5",
     ),
 )
