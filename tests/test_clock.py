@@ -26,9 +26,11 @@ pytestmark = pytest.mark.slow
 FUTURE = "2028-06-01 12:00:00"
 # Columns that say which landing or run a row came from, or when something was fetched or
 # built: they differ between two runs by design.
-# The raw-zone file a landing went to is named after its run (body_file), so it is one of them.
+# The raw-zone file a landing went to is named after its run (body_file), and share history
+# names the pipeline run that recorded it and when: all provenance.
 PROVENANCE = re.compile(
     r"landing_id|requested_at|loaded_at|built_at|run_id|run_started|landed_at|body_file"
+    r"|pipeline_run|recorded_at"
 )
 
 
