@@ -1,7 +1,9 @@
 {#-
-    Did China's (and Russia's) trade with and investment in each republic grow? Per republic x
-    measure, China and Russia are compared like with like: the same first and last year and the
-    same basis for both partners.
+    Did China's (and Russia's) trade with and investment in each republic grow? Per source
+    ('comtrade' or 'imf' goods trade, 'imf_dip' direct investment) x republic x measure, China
+    and Russia are compared like with like within the source: the same first and last year and
+    the same basis for both partners (the IMF's preferred rows, basis 'imf'). A comparison never
+    mixes sources, nor real with synthetic data.
       - usable value: a partner value on some basis; trade rows whose partner-side world total is
         incomplete (row_status 'world_incomplete', release window) are left out;
       - the span runs from the first to the last year in which both partners have a usable value
@@ -40,6 +42,7 @@ partners as (
 trade as (
 
     select
+        source,
         republic_iso3,
         partner_iso3,
         flow as republic_measure,
@@ -52,12 +55,15 @@ trade as (
         vintage
     from {{ ref('trade_shares') }}
     where flow in ('export', 'import')
+      -- the IMF's two copies (bundled DOTS, live IMTS): the preferred one of each year
+      and (source = 'comtrade' or is_preferred)
 
 ),
 
 fdi as (
 
     select
+        'imf_dip' as source,
         pivoted.republic_iso3,
         pivoted.partner_iso3,
         'fdi_inward' as republic_measure,
@@ -83,6 +89,27 @@ observations as (
 
 ),
 
+sources as (
+
+    -- the sources per republic measure: UN Comtrade and IMF DIP always, the IMF's goods trade
+    -- where the warehouse holds it; and the kind (real or synthetic) of each source's rows
+    select source, republic_measure, bool_or(is_synthetic) as is_synthetic
+    from (
+        select * from (values
+            ('comtrade', 'export', cast(null as boolean)),
+            ('comtrade', 'import', cast(null as boolean)),
+            ('imf_dip', 'fdi_inward', cast(null as boolean))
+        ) as v (source, republic_measure, is_synthetic)
+        union all
+        select source, flow, is_synthetic from {{ ref('trade_shares') }}
+        where flow in ('export', 'import')
+        union all
+        select source, 'fdi_inward', is_synthetic from {{ ref('fdi_shares') }}
+    )
+    group by source, republic_measure
+
+),
+
 partners_expected as (
 
     -- how many partners a republic is compared on: 2, or 1 (China) for the republic RUS
@@ -96,11 +123,11 @@ partners_expected as (
 year_bases as (
 
     -- the years and bases on which every partner of the republic has a usable value
-    select o.republic_iso3, o.measure, o.year, o.basis
+    select o.source, o.republic_iso3, o.measure, o.year, o.basis
     from observations as o
     inner join partners_expected as pe on pe.republic_iso3 = o.republic_iso3
     where o.is_usable
-    group by o.republic_iso3, o.measure, o.year, o.basis, pe.n_partners
+    group by o.source, o.republic_iso3, o.measure, o.year, o.basis, pe.n_partners
     having count(distinct o.partner_iso3) = pe.n_partners
 
 ),
@@ -109,25 +136,27 @@ year_preferred as (
 
     -- the preferred basis of a year, when the partners share it
     select
+        source,
         republic_iso3,
         measure,
         year,
         case when count(distinct basis) = 1 then min(basis) end as preferred_basis
     from observations
     where is_preferred
-    group by republic_iso3, measure, year
+    group by source, republic_iso3, measure, year
 
 ),
 
 span as (
 
     select
+        source,
         republic_iso3,
         measure,
         min(year) as first_year,
         max(year) as last_year
     from year_bases
-    group by republic_iso3, measure
+    group by source, republic_iso3, measure
 
 ),
 
@@ -138,18 +167,20 @@ ends as (
         first_pref.preferred_basis as first_preferred_basis,
         last_pref.preferred_basis as last_preferred_basis,
         (select list(b.basis order by b.basis desc) from year_bases as b
-         where b.republic_iso3 = span.republic_iso3 and b.measure = span.measure
-           and b.year = span.first_year) as first_year_bases,
+         where b.source = span.source and b.republic_iso3 = span.republic_iso3
+           and b.measure = span.measure and b.year = span.first_year) as first_year_bases,
         (select list(b.basis order by b.basis desc) from year_bases as b
-         where b.republic_iso3 = span.republic_iso3 and b.measure = span.measure
-           and b.year = span.last_year) as last_year_bases
+         where b.source = span.source and b.republic_iso3 = span.republic_iso3
+           and b.measure = span.measure and b.year = span.last_year) as last_year_bases
     from span
     left join year_preferred as first_pref
-        on first_pref.republic_iso3 = span.republic_iso3
+        on first_pref.source = span.source
+        and first_pref.republic_iso3 = span.republic_iso3
         and first_pref.measure = span.measure
         and first_pref.year = span.first_year
     left join year_preferred as last_pref
-        on last_pref.republic_iso3 = span.republic_iso3
+        on last_pref.source = span.source
+        and last_pref.republic_iso3 = span.republic_iso3
         and last_pref.measure = span.measure
         and last_pref.year = span.last_year
 
@@ -196,16 +227,18 @@ chosen_bases as (
 partner_spans as (
 
     -- each partner's own span of usable values (any basis), to say when it is wider
-    select republic_iso3, measure, partner_iso3, min(year) as own_first_year, max(year) as own_last_year
+    select source, republic_iso3, measure, partner_iso3, min(year) as own_first_year, max(year) as own_last_year
     from observations
     where is_usable
-    group by republic_iso3, measure, partner_iso3
+    group by source, republic_iso3, measure, partner_iso3
 
 ),
 
 grid as (
 
     select
+        sources.source,
+        coalesce(sources.is_synthetic, false) as is_synthetic,
         republics.republic_iso3,
         republics.republic_name,
         partners.partner_iso3,
@@ -215,6 +248,7 @@ grid as (
     from republics
     cross join partners
     cross join measures
+    inner join sources on sources.republic_measure = measures.republic_measure
     where partners.partner_iso3 <> republics.republic_iso3
 
 ),
@@ -245,22 +279,26 @@ valued as (
                     ', ' order by p.partner_iso3)
          from partner_spans as ps
          inner join partners as p on p.partner_iso3 = ps.partner_iso3
-         where ps.republic_iso3 = grid.republic_iso3 and ps.measure = grid.measure
+         where ps.source = grid.source and ps.republic_iso3 = grid.republic_iso3
+           and ps.measure = grid.measure
            and (c.first_year is null
                 or ps.own_first_year < c.first_year or ps.own_last_year > c.last_year)
         ) as wider_partner_spans
     from grid
     left join chosen_bases as c
-        on c.republic_iso3 = grid.republic_iso3
+        on c.source = grid.source
+        and c.republic_iso3 = grid.republic_iso3
         and c.measure = grid.measure
     left join observations as first_obs
-        on first_obs.republic_iso3 = grid.republic_iso3
+        on first_obs.source = grid.source
+        and first_obs.republic_iso3 = grid.republic_iso3
         and first_obs.partner_iso3 = grid.partner_iso3
         and first_obs.measure = grid.measure
         and first_obs.year = c.first_year
         and first_obs.basis = c.first_basis
     left join observations as last_obs
-        on last_obs.republic_iso3 = grid.republic_iso3
+        on last_obs.source = grid.source
+        and last_obs.republic_iso3 = grid.republic_iso3
         and last_obs.partner_iso3 = grid.partner_iso3
         and last_obs.measure = grid.measure
         and last_obs.year = c.last_year
@@ -271,6 +309,7 @@ valued as (
 final as (
 
     select
+        source,
         republic_iso3,
         republic_name,
         partner_iso3,
@@ -318,6 +357,7 @@ final as (
             end
         ), '') as basis_note,
         vintage,
+        is_synthetic,
         landing_ids
     from valued
 

@@ -1,5 +1,6 @@
 {#-
-    How many republics saw China's (Russia's) exports, imports, investment rise: one line each.
+    How many republics saw China's (Russia's) exports, imports, investment rise: one line per
+    source (a count never mixes sources, nor real with synthetic data) x partner x measure.
     china_growth measures both partners over the same span and basis in each republic, so the
     two partners' lines compare equal spans.
 -#}
@@ -20,6 +21,8 @@ partners as (
 counted as (
 
     select
+        growth.source,
+        bool_or(growth.is_synthetic) as is_synthetic,
         growth.partner_iso3,
         growth.partner_name,
         growth.measure,
@@ -36,13 +39,14 @@ counted as (
             list(string_split(growth.vintage, ', ')) filter (where growth.rose is not null)
         ))), ', '), '') as vintage
     from growth
-    group by growth.partner_iso3, growth.partner_name, growth.measure
+    group by growth.source, growth.partner_iso3, growth.partner_name, growth.measure
 
 ),
 
 final as (
 
     select
+        counted.source,
         counted.partner_iso3,
         counted.partner_name,
         counted.measure,
@@ -50,7 +54,14 @@ final as (
         counted.republics_rose,
         counted.republics_fell,
         counted.republics_unchanged,
-        partners.short_name || '''s '
+        case when counted.is_synthetic then 'SYNTHETIC DEMO DATA - ' else '' end
+        || case counted.source
+            when 'imf' then 'IMF goods trade: '
+            when 'comtrade' then 'UN Comtrade: '
+            when 'imf_dip' then 'IMF direct investment: '
+            else counted.source || ': '
+        end
+        || partners.short_name || '''s '
         || case counted.measure
             when 'partner_exports_to_republic' then 'exports'
             when 'partner_imports_from_republic' then 'imports'
@@ -61,6 +72,7 @@ final as (
         || ' Russia: the years in which both have a usable value; China alone for Russia itself)'
             as summary,
         counted.vintage,
+        counted.is_synthetic,
         coalesce(counted.landing_ids, []::varchar[]) as landing_ids
     from counted
     inner join partners on partners.partner_iso3 = counted.partner_iso3

@@ -1,8 +1,11 @@
 {#-
-    The claim on shares: is China replacing Russia? Per republic x measure (the republic's
-    exports, imports, total trade, inward direct investment), China's and Russia's shares at the
-    two ends of one like-for-like span:
+    The claim on shares: is China replacing Russia? Per source x republic x measure (the
+    republic's exports, imports, total trade from UN Comtrade ('comtrade') or from the IMF
+    ('imf'); inward direct investment from the IMF DIP ('imf_dip')), China's and Russia's shares
+    at the two ends of one like-for-like span within that source - a claim never mixes sources,
+    nor real with synthetic data:
       - a year counts where both shares are known on the same basis (trade: trade_shares rows with
+        row_status 'ok' - for the IMF its preferred rows, basis 'imf' -
         row_status 'ok' for China and Russia - a share no side declares, or over an incomplete
         partner-side world total, never counts; FDI: both positions and a positive world
         position of the same derivation);
@@ -22,13 +25,32 @@ republics as (
 
 measures as (
 
-    select * from (values ('export'), ('import'), ('total'), ('fdi_inward')) as m (measure)
+    -- UN Comtrade and IMF DIP always; IMF goods trade where the warehouse holds it
+    select * from (values
+        ('comtrade', 'export'), ('comtrade', 'import'), ('comtrade', 'total'),
+        ('imf_dip', 'fdi_inward')
+    ) as m (source, measure)
+    union
+    select distinct source, flow as measure from {{ ref('trade_shares') }}
+
+),
+
+source_kinds as (
+
+    select source, bool_or(is_synthetic) as is_synthetic
+    from (
+        select source, is_synthetic from {{ ref('trade_shares') }}
+        union all
+        select source, is_synthetic from {{ ref('fdi_shares') }}
+    )
+    group by source
 
 ),
 
 trade as (
 
     select
+        source,
         republic_iso3,
         flow as measure,
         basis,
@@ -43,7 +65,9 @@ trade as (
         )), ', '), '') as vintage
     from {{ ref('trade_shares') }}
     where row_status = 'ok'
-    group by republic_iso3, flow, basis, year
+      -- the IMF's two copies (bundled DOTS, live IMTS): the preferred one of each year
+      and (source = 'comtrade' or is_preferred)
+    group by source, republic_iso3, flow, basis, year
     having count(*) filter (where partner_iso3 in ('CHN', 'RUS')) = 2
 
 ),
@@ -51,6 +75,7 @@ trade as (
 fdi as (
 
     select
+        'imf_dip' as source,
         republic_iso3,
         'fdi_inward' as measure,
         derivation as basis,
@@ -84,21 +109,23 @@ bases as (
 
     -- the basis with the most years in which both shares are known
     select
+        source,
         republic_iso3,
         measure,
         arg_max(basis, [years, case basis when 'reported' then 1 else 0 end]) as basis
     from (
-        select republic_iso3, measure, basis, count(*) as years
+        select source, republic_iso3, measure, basis, count(*) as years
         from known
-        group by republic_iso3, measure, basis
+        group by source, republic_iso3, measure, basis
     ) as per_basis
-    group by republic_iso3, measure
+    group by source, republic_iso3, measure
 
 ),
 
 span as (
 
     select
+        known.source,
         known.republic_iso3,
         known.measure,
         known.basis,
@@ -107,10 +134,11 @@ span as (
         count(*) as years_known
     from known
     inner join bases
-        on bases.republic_iso3 = known.republic_iso3
+        on bases.source = known.source
+        and bases.republic_iso3 = known.republic_iso3
         and bases.measure = known.measure
         and bases.basis = known.basis
-    group by known.republic_iso3, known.measure, known.basis
+    group by known.source, known.republic_iso3, known.measure, known.basis
 
 ),
 
@@ -132,12 +160,14 @@ ends as (
         ]))), ', '), '') as vintage
     from span
     inner join known as first_k
-        on first_k.republic_iso3 = span.republic_iso3
+        on first_k.source = span.source
+        and first_k.republic_iso3 = span.republic_iso3
         and first_k.measure = span.measure
         and first_k.basis = span.basis
         and first_k.year = span.first_year
     inner join known as last_k
-        on last_k.republic_iso3 = span.republic_iso3
+        on last_k.source = span.source
+        and last_k.republic_iso3 = span.republic_iso3
         and last_k.measure = span.measure
         and last_k.basis = span.basis
         and last_k.year = span.last_year
@@ -146,7 +176,7 @@ ends as (
 
 grid as (
 
-    select republics.republic_iso3, republics.republic_name, measures.measure
+    select measures.source, republics.republic_iso3, republics.republic_name, measures.measure
     from republics
     cross join measures
 
@@ -155,6 +185,7 @@ grid as (
 final as (
 
     select
+        grid.source,
         grid.republic_iso3,
         grid.republic_name,
         grid.measure,
@@ -195,10 +226,13 @@ final as (
             when ends.first_year = ends.last_year then 'a single year with both shares known: no change measured'
         end as note,
         ends.vintage,
+        coalesce(source_kinds.is_synthetic, false) as is_synthetic,
         coalesce(ends.landing_ids, []::varchar[]) as landing_ids
     from grid
+    left join source_kinds on source_kinds.source = grid.source
     left join ends
-        on ends.republic_iso3 = grid.republic_iso3
+        on ends.source = grid.source
+        and ends.republic_iso3 = grid.republic_iso3
         and ends.measure = grid.measure
 
 )

@@ -1,5 +1,6 @@
 {#-
-    The claim, counted: per measure, in how many republics China's share rose and Russia's fell,
+    The claim, counted: per source x measure (a count never mixes sources, nor real with
+    synthetic data), in how many republics China's share rose and Russia's fell,
     each republic over its one like-for-like span (china_replacing_russia); nominal growth of
     China's values over the same spans as a second column.
 -#}
@@ -14,7 +15,9 @@ replacing as (
 counted as (
 
     select
+        source,
         measure,
+        bool_or(is_synthetic) as is_synthetic,
         count(*) filter (where china_replacing_russia is not null) as republics_compared,
         count(*) filter (where china_replacing_russia) as republics_china_share_rose_russia_share_fell,
         count(*) filter (where china_share_rose) as republics_china_share_rose,
@@ -27,20 +30,28 @@ counted as (
             list(string_split(vintage, ', ')) filter (where china_replacing_russia is not null)
         ))), ', '), '') as vintage
     from replacing
-    group by measure
+    group by source, measure
 
 ),
 
 final as (
 
     select
+        source,
         measure,
         republics_compared,
         republics_china_share_rose_russia_share_fell,
         republics_china_share_rose,
         republics_russia_share_fell,
         republics_china_value_rose,
-        'China''s share of the republics'' '
+        case when is_synthetic then 'SYNTHETIC DEMO DATA - ' else '' end
+        || case source
+            when 'imf' then 'IMF goods trade: '
+            when 'comtrade' then 'UN Comtrade: '
+            when 'imf_dip' then 'IMF direct investment: '
+            else source || ': '
+        end
+        || 'China''s share of the republics'' '
         || case measure
             when 'export' then 'exports'
             when 'import' then 'imports'
@@ -52,6 +63,7 @@ final as (
         || ' at both ends); in nominal US dollars China''s value rose in ' || republics_china_value_rose
         || ' of them' as summary,
         vintage,
+        is_synthetic,
         coalesce(landing_ids, []::varchar[]) as landing_ids
     from counted
 

@@ -1,28 +1,57 @@
 {#-
-    China's against Russia's share, per republic x year x measure (export, import, total on the
-    preferred trade basis; fdi_inward from fdi_shares), with who leads and since when. landing_ids
-    and vintage are those of the China and Russia rows the shares come from.
+    China's against Russia's share, per source x republic x year x measure (export, import, total
+    on the preferred trade basis of each trade source - 'comtrade', 'imf'; fdi_inward from
+    fdi_shares, source 'imf_dip'), with who leads and since when, within the source's own series.
+    landing_ids and vintage are those of the China and Russia rows the shares come from;
+    is_synthetic is the source's kind (a series never mixes sources, nor real with synthetic).
 -#}
 with
 
+trade_rows as (
+
+    select source, republic_iso3, republic_name, year, flow as measure, partner_iso3, share, basis,
+        landing_ids, vintage, is_synthetic, is_preferred
+    from {{ ref('trade_shares') }}
+
+),
+
 spine as (
 
-    select republic_iso3, republic_name, year, measure
+    -- UN Comtrade and IMF DIP: the years the warehouse holds; IMF goods trade: the years it gives
+    select
+        case when measure = 'fdi_inward' then 'imf_dip' else 'comtrade' end as source,
+        republic_iso3, republic_name, year, measure
     from {{ ref('int_republic_years_spined') }}
+    union
+    select distinct source, republic_iso3, republic_name, year, measure
+    from trade_rows
+    where source <> 'comtrade'
 
 ),
 
 trade as (
 
-    select republic_iso3, year, flow as measure, partner_iso3, share, basis, landing_ids, vintage
-    from {{ ref('trade_shares_preferred') }}
+    select source, republic_iso3, year, measure, partner_iso3, share, basis, landing_ids, vintage,
+        is_synthetic
+    from trade_rows
+    where is_preferred
 
 ),
 
 fdi as (
 
-    select republic_iso3, year, 'fdi_inward' as measure, partner_iso3, share, basis, landing_ids, vintage
+    select 'imf_dip' as source, republic_iso3, year, 'fdi_inward' as measure, partner_iso3, share,
+        basis, landing_ids, vintage, is_synthetic
     from {{ ref('fdi_shares') }}
+
+),
+
+source_kinds as (
+
+    -- the kind of each source's rows, for years without a value
+    select source, bool_or(is_synthetic) as is_synthetic
+    from (select source, is_synthetic from trade_rows union all select source, is_synthetic from fdi)
+    group by source
 
 ),
 
@@ -37,9 +66,11 @@ shares as (
 pivoted as (
 
     select
+        source,
         republic_iso3,
         year,
         measure,
+        bool_or(is_synthetic) as is_synthetic,
         max(share) filter (where partner_iso3 = 'CHN') as china_share,
         max(share) filter (where partner_iso3 = 'RUS') as russia_share,
         max(basis) filter (where partner_iso3 = 'CHN') as china_basis,
@@ -49,13 +80,14 @@ pivoted as (
             flatten(list(string_split(vintage, ', ')))
         )), ', '), '') as vintage
     from shares
-    group by republic_iso3, year, measure
+    group by source, republic_iso3, year, measure
 
 ),
 
 compared as (
 
     select
+        spine.source,
         spine.republic_iso3,
         spine.republic_name,
         spine.year,
@@ -76,10 +108,13 @@ compared as (
         end as leader,
         round((pivoted.china_share - pivoted.russia_share) * 100, 6) as lead_pp,
         coalesce(pivoted.landing_ids, []::varchar[]) as landing_ids,
-        pivoted.vintage
+        pivoted.vintage,
+        coalesce(pivoted.is_synthetic, source_kinds.is_synthetic, false) as is_synthetic
     from spine
+    left join source_kinds on source_kinds.source = spine.source
     left join pivoted
-        on pivoted.republic_iso3 = spine.republic_iso3
+        on pivoted.source = spine.source
+        and pivoted.republic_iso3 = spine.republic_iso3
         and pivoted.year = spine.year
         and pivoted.measure = spine.measure
 
@@ -90,13 +125,13 @@ with_history as (
     select
         *,
         min(year) filter (where leader = 'China') over (
-            partition by republic_iso3, measure
+            partition by source, republic_iso3, measure
         ) as first_year_china_led,
         max(year) filter (where leader in ('Russia', 'tie')) over (
-            partition by republic_iso3, measure
+            partition by source, republic_iso3, measure
         ) as last_year_china_did_not_lead,
         max(year) filter (where leader is not null) over (
-            partition by republic_iso3, measure
+            partition by source, republic_iso3, measure
         ) as last_year_compared
     from compared
 
@@ -105,6 +140,7 @@ with_history as (
 final as (
 
     select
+        source,
         republic_iso3,
         republic_name,
         year,
@@ -121,9 +157,10 @@ final as (
                 or last_year_china_did_not_lead < last_year_compared
             then min(year) filter (
                 where leader = 'China' and year > coalesce(last_year_china_did_not_lead, -1)
-            ) over (partition by republic_iso3, measure)
+            ) over (partition by source, republic_iso3, measure)
         end as china_led_continuously_since,
         vintage,
+        is_synthetic,
         landing_ids
     from with_history
 

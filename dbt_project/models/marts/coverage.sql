@@ -477,6 +477,12 @@ final as (
         is_extraction_gap,
         is_release_lag,
         vintage,
+        -- a republic-year without values is of the kind of its source's other rows
+        coalesce(
+            vintage like '%demo-%',
+            bool_or(vintage like '%demo-%') over (partition by measure = 'fdi_inward'),
+            false
+        ) as is_synthetic,
         landing_ids
     from checked
 

@@ -9,6 +9,8 @@
       severity 'warn' - an anomaly or pattern of the source itself; flagged, the marts are
         published (the test data_quality_source_anomalies warns and the run summary counts them).
     Built from the marts and intermediate models, so that it explains a failed build.
+    source says which source a finding is about ('comtrade', 'imf' goods trade, 'imf_dip'), and
+    is_synthetic whether that source's data in the warehouse is the synthetic demo snapshot.
 -#}
 with
 
@@ -100,7 +102,8 @@ trade_partner_gaps as (
         'outside the release window a preferred trade row has the partner value and the world total' as rule,
         row_status || ' on the ' || basis || ' basis' || coalesce(': ' || notes, '') as detail
     from trade_shares
-    where is_preferred
+    where source = 'comtrade'
+      and is_preferred
       and not is_release_lag
       and row_status in ('partner_missing', 'no_world_value')
       and coalesce(notes, '') not like 'quarantined: %'  -- listed as record_quarantined
@@ -121,7 +124,8 @@ trade_anomalies as (
             when 'partner_value_unknown' then 'a declared partner record gives a usable total (else unknown, not 0)'
             when 'partner_not_reported' then 'the partner released the year to UN Comtrade (else its side is unknown)'
         end as rule,
-        basis || ' basis: ' || coalesce(notes, row_status) as detail
+        case when source = 'comtrade' then '' else source_dataset || ', ' end
+        || basis || ' basis: ' || coalesce(notes, row_status) as detail
     from trade_shares
     where row_status in ('partner_exceeds_world', 'partner_value_unknown', 'partner_not_reported')
       -- flows only: the total repeats them
@@ -139,10 +143,11 @@ shares_above_one as (
         flow as measure,
         cast(null as varchar) as partner_iso3,
         'China''s and Russia''s shares of one flow sum to at most 1' as rule,
-        basis || ' basis: China + Russia = ' || printf('%.4f', sum(share)) || ' of the world total' as detail
+        case when source = 'comtrade' then '' else source_dataset || ', ' end
+        || basis || ' basis: China + Russia = ' || printf('%.4f', sum(share)) || ' of the world total' as detail
     from trade_shares
     where flow <> 'total'
-    group by republic_iso3, year, flow, basis
+    group by source, source_dataset, republic_iso3, year, flow, basis
     having sum(share) > 1 + 1e-6
 
 ),
@@ -229,6 +234,26 @@ availability_unknown as (
 
 ),
 
+imf_cells_empty as (
+
+    -- the IMF's own gaps (an empty workbook cell, an observation not served): unknown, not 0
+    select
+        'imf_value_missing' as issue,
+        'warn' as severity,
+        republic_iso3,
+        year,
+        flow as measure,
+        partner_iso3,
+        'the IMF gives the partner value and the World total of a republic''s flow (else unknown, never 0)' as rule,
+        source_dataset || ': ' || row_status || coalesce(': ' || notes, '') as detail
+    from trade_shares
+    where source = 'imf'
+      and is_preferred
+      and flow <> 'total'
+      and row_status in ('partner_missing', 'no_world_value')
+
+),
+
 fdi_shares as (
 
     select * from {{ ref('fdi_shares') }}
@@ -290,8 +315,38 @@ unioned as (
     union all select * from availability_unknown
     union all select * from fdi_partner_gaps
     union all select * from fdi_basis_switches
+    union all select * from imf_cells_empty
+
+),
+
+sourced as (
+
+    select
+        *,
+        case
+            when measure = 'fdi_inward' then 'imf_dip'
+            when issue = 'imf_value_missing' or detail like 'imf_dots, %' or detail like 'imf_imts, %'
+                then 'imf'
+            else 'comtrade'
+        end as source
+    from unioned
+
+),
+
+source_kinds as (
+
+    -- whether each source's landed data is the synthetic demo snapshot
+    select
+        case when source in ('imf_dots', 'imf_imts') then 'imf' else source end as source,
+        bool_or(is_demo) as is_synthetic
+    from {{ ref('stg_raw_zone__landings') }}
+    group by all
 
 )
 
-select issue, severity, republic_iso3, year, measure, partner_iso3, rule, detail
-from unioned
+select
+    sourced.issue, sourced.severity, sourced.republic_iso3, sourced.year, sourced.measure,
+    sourced.partner_iso3, sourced.rule, sourced.detail, sourced.source,
+    coalesce(source_kinds.is_synthetic, false) as is_synthetic
+from sourced
+left join source_kinds on source_kinds.source = sourced.source

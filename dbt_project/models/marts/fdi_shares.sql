@@ -98,7 +98,14 @@ final as (
             partition by republic_iso3, partner_iso3, basis is not null order by year
         ), false) as basis_changed_from_previous_year,
         is_release_lag,
+        'imf_dip' as source,
         vintage,
+        -- a row without values is of the kind of the source's other rows
+        coalesce(
+            vintage like '%demo-%',
+            (select bool_or(p.vintage like '%demo-%') from pivoted as p),
+            false
+        ) as is_synthetic,
         landing_ids
     from joined
 

@@ -6,6 +6,8 @@ select
     run_id,
     vintage,
     is_demo,
+    -- the same flag under the name every mart carries
+    is_demo as is_synthetic,
     url,
     requested_at,
     http_status,

@@ -19,7 +19,8 @@ versions as (
         lag(pipeline_run) over key_order as previous_pipeline_run
     from {{ ref('share_versions') }}
     window key_order as (
-        partition by republic_iso3, year, measure, partner_iso3, basis order by run_order
+        partition by source_dataset, republic_iso3, year, measure, partner_iso3, basis
+        order by run_order
     )
 
 ),
@@ -77,7 +78,7 @@ relevant_releases as (
         and rel.year = c.year
         and rel.dataset = 'reporter'
         and rel.reporter_code = rep.m49_code
-    where c.basis = 'reported' and c.measure <> 'fdi_inward'
+    where c.basis = 'reported' and c.measure <> 'fdi_inward' and c.source = 'comtrade'
 
     union all
 
@@ -94,7 +95,7 @@ relevant_releases as (
         on d.reporter_code = rel.reporter_code
         and d.partner_code = rep.m49_code
         and d.year = rel.year
-    where c.basis = 'mirror' and c.measure <> 'fdi_inward'
+    where c.basis = 'mirror' and c.measure <> 'fdi_inward' and c.source = 'comtrade'
 
 ),
 
@@ -132,9 +133,15 @@ select
     case
         when c.measure = 'fdi_inward'
             then 'IMF direct investment: the source gives no release information'
+        when c.source = 'imf'
+            then 'IMF goods trade: the source gives no release information'
         else m.releases
     end as releases,
-    c.vintage
+    c.vintage,
+    c.source,
+    c.source_dataset,
+    -- rows recorded before share_versions had the flag: read from their vintage
+    coalesce(c.is_synthetic, c.vintage like '%demo-%', false) as is_synthetic
 from changes as c
 left join moved_by as m
     on m.pipeline_run = c.pipeline_run

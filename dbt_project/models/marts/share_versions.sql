@@ -8,14 +8,18 @@
     disappeared). A build that changes no share appends nothing. Shares are compared to 1e-12:
     a double sum may differ in its last bits between two builds of the same data.
     A rebuild under the same pipeline run replaces that run's rows.
+    source_dataset is part of the key ('comtrade', 'imf_dots', 'imf_imts', 'imf_dip'): the IMF's
+    two copies of goods trade keep separate histories. A warehouse whose share_versions predates
+    the source columns gets them added (append_new_columns); its older rows are read as
+    'comtrade' (trade) and 'imf_dip' (FDI), the only sources there were.
 -#}
 {{
     config(
         materialized='incremental',
         full_refresh=false,
         incremental_strategy='delete+insert',
-        unique_key=['pipeline_run', 'republic_iso3', 'year', 'measure', 'partner_iso3', 'basis'],
-        on_schema_change='fail',
+        unique_key=['pipeline_run', 'source_dataset', 'republic_iso3', 'year', 'measure', 'partner_iso3', 'basis'],
+        on_schema_change='append_new_columns',
     )
 }}
 
@@ -25,12 +29,14 @@ with
 
 current_shares as (
 
-    select republic_iso3, year, flow as measure, partner_iso3, basis, share, vintage
+    select source, source_dataset, republic_iso3, year, flow as measure, partner_iso3, basis, share,
+        vintage, is_synthetic
     from {{ ref('trade_shares') }}
 
     union all
 
-    select republic_iso3, year, 'fdi_inward' as measure, partner_iso3, basis, share, vintage
+    select 'imf_dip' as source, 'imf_dip' as source_dataset, republic_iso3, year,
+        'fdi_inward' as measure, partner_iso3, basis, share, vintage, is_synthetic
     from {{ ref('fdi_shares') }}
     where basis is not null
 
@@ -40,7 +46,13 @@ current_shares as (
 
 earlier as (
 
-    select * from {{ this }} where pipeline_run <> '{{ pipeline_run }}'
+    select * replace (
+        coalesce(source, case when measure = 'fdi_inward' then 'imf_dip' else 'comtrade' end) as source,
+        coalesce(source_dataset, case when measure = 'fdi_inward' then 'imf_dip' else 'comtrade' end)
+            as source_dataset,
+        coalesce(is_synthetic, vintage like '%demo-%', false) as is_synthetic
+    )
+    from {{ this }} where pipeline_run <> '{{ pipeline_run }}'
 
 ),
 
@@ -69,7 +81,10 @@ earlier as (
         cast(null as varchar) as partner_iso3,
         cast(null as varchar) as basis,
         cast(null as double) as share,
-        cast(null as varchar) as vintage
+        cast(null as varchar) as vintage,
+        cast(null as varchar) as source,
+        cast(null as varchar) as source_dataset,
+        cast(null as boolean) as is_synthetic
     where false
 
 ),
@@ -87,7 +102,8 @@ latest as (
     select *
     from earlier
     qualify row_number() over (
-        partition by republic_iso3, year, measure, partner_iso3, basis order by run_order desc
+        partition by source_dataset, republic_iso3, year, measure, partner_iso3, basis
+        order by run_order desc
     ) = 1
 
 ),
@@ -95,6 +111,9 @@ latest as (
 moved as (
 
     select
+        coalesce(c.source, l.source) as source,
+        coalesce(c.source_dataset, l.source_dataset) as source_dataset,
+        coalesce(c.is_synthetic, l.is_synthetic) as is_synthetic,
         coalesce(c.republic_iso3, l.republic_iso3) as republic_iso3,
         coalesce(c.year, l.year) as year,
         coalesce(c.measure, l.measure) as measure,
@@ -104,7 +123,8 @@ moved as (
         coalesce(c.vintage, l.vintage) as vintage
     from current_shares as c
     full outer join latest as l
-        on c.republic_iso3 = l.republic_iso3
+        on c.source_dataset = l.source_dataset
+        and c.republic_iso3 = l.republic_iso3
         and c.year = l.year
         and c.measure = l.measure
         and c.partner_iso3 = l.partner_iso3
@@ -132,5 +152,8 @@ select
     partner_iso3,
     basis,
     share,
-    vintage
+    vintage,
+    source,
+    source_dataset,
+    is_synthetic
 from moved

@@ -86,7 +86,13 @@ final as (
         mirror_worlds.usual_reporter_count as world_usual_reporter_count,
         mirror_worlds.is_complete as mirror_world_is_complete,
         compared.year >= {{ release_window_start() }} as is_release_lag,
+        'comtrade' as source,
         compared.vintage,
+        coalesce(
+            compared.vintage like '%demo-%',
+            (select bool_or(v.vintage like '%demo-%') from trade_values as v),
+            false
+        ) as is_synthetic,
         compared.reported_landing_ids,
         compared.mirror_landing_ids
     from compared

@@ -1,7 +1,14 @@
 {#-
-    China's and Russia's shares of each republic's exports, imports and total trade, on both
-    bases (the republic's own declarations and its partners' mirror declarations), every
-    republic x year x flow x partner x basis of the range, with the preferred basis flagged.
+    China's and Russia's shares of each republic's exports, imports and total trade, per source:
+      - source 'comtrade' (UN Comtrade): both bases (the republic's own declarations and its
+        partners' mirror declarations), every republic x year x flow x partner x basis of the
+        range, with the preferred basis flagged;
+      - source 'imf' (the IMF's goods trade by partner: source_dataset 'imf_dots', the bundled
+        workbooks, or 'imf_imts', the live API): basis 'imf', share = partner / World of the
+        republic's own sheet (int_imf_trade_shares_computed), every year the IMF gives.
+    is_preferred picks one row per source x republic x year x flow x partner: a preferred series
+    never mixes sources. is_synthetic says whether the row is synthetic demo data; real and
+    synthetic never meet in one row (each source is one or the other).
 -#}
 with
 
@@ -174,9 +181,11 @@ quarantined as (
 
 ),
 
-final as (
+comtrade_rows as (
 
     select
+        'comtrade' as source,
+        'comtrade' as source_dataset,
         republic_iso3,
         republic_name,
         year,
@@ -262,9 +271,114 @@ final as (
             end
         ), '') as notes,
         is_release_lag,
+        -- a source's estimates are flagged by the IMF only
+        false as is_estimate,
         vintage,
+        -- a row without values is of the kind of the source's other rows
+        coalesce(
+            vintage like '%demo-%',
+            (select bool_or(v.vintage like '%demo-%') from trade_values as v),
+            false
+        ) as is_synthetic,
         landing_ids
     from statused
+
+),
+
+imf as (
+
+    select * from {{ ref('int_imf_trade_shares_computed') }}
+
+),
+
+imf_preferred as (
+
+    -- both IMF copies of one republic-year-flow (only if both were loaded): the live IMTS one
+    -- where it gives the world total, else the bundled DOTS one
+    select source as source_dataset, republic_iso3, year, flow
+    from imf
+    where world_value_usd is not null or partner_value_usd is not null
+    qualify row_number() over (
+        partition by republic_iso3, year, flow
+        order by (world_value_usd is not null) desc, (source = 'imf_imts') desc
+    ) = 1
+
+),
+
+imf_rows as (
+
+    select
+        'imf' as source,
+        imf.source as source_dataset,
+        imf.republic_iso3,
+        republics.republic_name,
+        imf.year,
+        imf.flow,
+        imf.partner_iso3,
+        partners.partner_name,
+        'imf' as basis,
+        imf.partner_value_usd,
+        imf.world_value_usd,
+        case
+            when imf.value_status = 'ok' and imf.partner_value_usd <= imf.world_value_usd * (1 + 1e-9)
+                then imf.share
+        end as share,
+        false as partner_value_is_imputed_zero,
+        false as partner_value_is_unknown,
+        cast(null as bigint) as world_reporter_count,
+        cast(null as double) as world_usual_reporter_count,
+        cast(null as boolean) as world_is_complete,
+        cast(null as varchar) as world_missing_partners,
+        imf_preferred.source_dataset is not null as is_preferred,
+        case imf.flow
+            when 'export' then 'FOB'
+            when 'import' then 'CIF'
+            else 'exports FOB + imports CIF'
+        end as valuation,
+        case
+            when imf.value_status = 'world_missing' and imf.partner_value_usd is null then 'no_data'
+            when imf.value_status = 'world_missing' then 'no_world_value'
+            when imf.value_status = 'world_not_positive' then 'world_not_positive'
+            when imf.value_status = 'partner_missing' then 'partner_missing'
+            when imf.partner_value_usd > imf.world_value_usd * (1 + 1e-9) then 'partner_exceeds_world'
+            else 'ok'
+        end as row_status,
+        nullif(concat_ws('; ',
+            case imf.source
+                when 'imf_dots' then 'IMF Direction of Trade Statistics (bundled workbooks, US$ millions x 10^6)'
+                else 'IMF International Trade in Goods (IMTS, live)'
+            end
+            || ': partner / World of the republic''s own '
+            || case imf.flow when 'total' then 'export and import sheets' else imf.flow || ' sheet' end,
+            case when imf.is_estimate then 'includes a value the IMF marks as an estimate (e)' end,
+            case imf.value_status
+                when 'partner_missing' then
+                    'the IMF gives no ' || partners.short_name || ' value for this flow and year: unknown, not 0; share not computed'
+                when 'world_missing' then
+                    'the IMF gives no World total for this flow and year: share not computed'
+            end
+        ), '') as notes,
+        imf.year >= {{ release_window_start() }} as is_release_lag,
+        imf.is_estimate,
+        imf.vintage,
+        imf.is_synthetic,
+        imf.landing_ids
+    from imf
+    inner join {{ ref('republics') }} as republics on republics.republic_iso3 = imf.republic_iso3
+    inner join partners on partners.partner_iso3 = imf.partner_iso3
+    left join imf_preferred
+        on imf_preferred.source_dataset = imf.source
+        and imf_preferred.republic_iso3 = imf.republic_iso3
+        and imf_preferred.year = imf.year
+        and imf_preferred.flow = imf.flow
+
+),
+
+final as (
+
+    select * from comtrade_rows
+    union all by name
+    select * from imf_rows
 
 )
 

@@ -1,5 +1,6 @@
 {#-
-    china_growth compares China and Russia like with like. Recomputed from the upstream rows
+    china_growth compares China and Russia like with like, within each source (the IMF's
+    preferred copy each year). Recomputed from the upstream rows
     (trade_shares for trade, int_fdi_positions_pivoted for FDI):
       - the span: first_year / last_year = the first / last year in which every partner of the
         republic (China and Russia; China alone for RUS) has a usable value on one basis - a
@@ -15,6 +16,7 @@ with
 usable as (
 
     select
+        source,
         republic_iso3,
         partner_iso3,
         case flow when 'import' then 'partner_exports_to_republic'
@@ -24,12 +26,14 @@ usable as (
         partner_value_usd as value_usd
     from {{ ref('trade_shares') }}
     where flow in ('export', 'import')
+      and (source = 'comtrade' or is_preferred)
       and partner_value_usd is not null
       and row_status <> 'world_incomplete'
 
     union all
 
     select
+        'imf_dip' as source,
         republic_iso3,
         partner_iso3,
         'partner_direct_investment_position' as measure,
@@ -44,9 +48,9 @@ usable as (
 both_partners as (
 
     -- years and bases with a usable value for every partner the republic is compared on
-    select usable.republic_iso3, usable.measure, usable.year, usable.basis
+    select usable.source, usable.republic_iso3, usable.measure, usable.year, usable.basis
     from usable
-    group by usable.republic_iso3, usable.measure, usable.year, usable.basis
+    group by usable.source, usable.republic_iso3, usable.measure, usable.year, usable.basis
     having count(distinct usable.partner_iso3)
         = case when usable.republic_iso3 = 'RUS' then 1 else 2 end
 
@@ -54,9 +58,9 @@ both_partners as (
 
 spans as (
 
-    select republic_iso3, measure, min(year) as first_year, max(year) as last_year
+    select source, republic_iso3, measure, min(year) as first_year, max(year) as last_year
     from both_partners
-    group by republic_iso3, measure
+    group by source, republic_iso3, measure
 
 ),
 
@@ -69,6 +73,7 @@ growth as (
 per_republic as (
 
     select
+        source,
         republic_iso3,
         measure,
         count(distinct coalesce(first_year, -1)) as n_first_years,
@@ -76,13 +81,14 @@ per_republic as (
         count(distinct coalesce(first_basis, '-')) as n_first_bases,
         count(distinct coalesce(last_basis, '-')) as n_last_bases
     from growth
-    group by republic_iso3, measure
+    group by source, republic_iso3, measure
 
 ),
 
 checked as (
 
     select
+        growth.source,
         growth.republic_iso3,
         growth.partner_iso3,
         growth.measure,
@@ -100,19 +106,23 @@ checked as (
             + per_republic.n_first_bases + per_republic.n_last_bases as n_distinct_ends
     from growth
     inner join per_republic
-        on per_republic.republic_iso3 = growth.republic_iso3
+        on per_republic.source = growth.source
+        and per_republic.republic_iso3 = growth.republic_iso3
         and per_republic.measure = growth.measure
     left join spans
-        on spans.republic_iso3 = growth.republic_iso3
+        on spans.source = growth.source
+        and spans.republic_iso3 = growth.republic_iso3
         and spans.measure = growth.measure
     left join usable as first_up
-        on first_up.republic_iso3 = growth.republic_iso3
+        on first_up.source = growth.source
+        and first_up.republic_iso3 = growth.republic_iso3
         and first_up.partner_iso3 = growth.partner_iso3
         and first_up.measure = growth.measure
         and first_up.year = growth.first_year
         and first_up.basis = growth.first_basis
     left join usable as last_up
-        on last_up.republic_iso3 = growth.republic_iso3
+        on last_up.source = growth.source
+        and last_up.republic_iso3 = growth.republic_iso3
         and last_up.partner_iso3 = growth.partner_iso3
         and last_up.measure = growth.measure
         and last_up.year = growth.last_year

@@ -1,9 +1,10 @@
-{#- The counts of china_growth_summary, recomputed from the values in the china_growth rows. -#}
+{#- The counts of china_growth_summary per source, recomputed from the values in the china_growth rows. -#}
 with
 
 recomputed as (
 
     select
+        source,
         partner_iso3,
         measure,
         count(*) filter (where last_year > first_year) as republics_with_data,
@@ -11,11 +12,12 @@ recomputed as (
         count(*) filter (where last_year > first_year and last_value_usd < first_value_usd) as republics_fell,
         count(*) filter (where last_year > first_year and last_value_usd = first_value_usd) as republics_unchanged
     from {{ ref('china_growth') }}
-    group by partner_iso3, measure
+    group by source, partner_iso3, measure
 
 )
 
 select
+    coalesce(summary.source, recomputed.source) as source,
     coalesce(summary.partner_iso3, recomputed.partner_iso3) as partner_iso3,
     coalesce(summary.measure, recomputed.measure) as measure,
     summary.republics_with_data, recomputed.republics_with_data as recomputed_with_data,
@@ -24,7 +26,8 @@ select
     summary.republics_unchanged, recomputed.republics_unchanged as recomputed_unchanged
 from {{ ref('china_growth_summary') }} as summary
 full outer join recomputed
-    on recomputed.partner_iso3 = summary.partner_iso3
+    on recomputed.source = summary.source
+    and recomputed.partner_iso3 = summary.partner_iso3
     and recomputed.measure = summary.measure
 where summary.partner_iso3 is null
    or recomputed.partner_iso3 is null

@@ -39,6 +39,8 @@ gaps as (
     from {{ ref('trade_shares_preferred') }} as trade
     inner join partners on partners.partner_iso3 = trade.partner_iso3
     where trade.row_status in ('partner_missing', 'partner_not_reported')
+      -- coverage is UN Comtrade's (the IMF's own gaps are data_quality 'imf_value_missing')
+      and trade.source = 'comtrade'
 
 )
 

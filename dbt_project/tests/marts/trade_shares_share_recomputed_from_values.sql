@@ -32,6 +32,7 @@ expected as (
                 then partner.value_usd / world.value_usd
         end as expected_share
     from {{ ref('trade_shares') }} as shares
+    -- UN Comtrade rows; the IMF's are recomputed by trade_shares_imf_share_recomputed
     left join trade_values as partner
         on partner.republic_iso3 = shares.republic_iso3
         and partner.year = shares.year
@@ -48,6 +49,7 @@ expected as (
         on worlds.republic_iso3 = shares.republic_iso3
         and worlds.year = shares.year
         and worlds.flow = shares.flow
+    where shares.source = 'comtrade'
 
 )
 
