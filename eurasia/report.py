@@ -17,6 +17,8 @@ CHINA_VS_RUSSIA_LATEST = """
 select republic_iso3, measure, year, china_share, russia_share, leader, first_year_china_led, basis
 from marts.china_vs_russia
 where measure in ('total', 'fdi_inward')
+  -- the UN Comtrade and IMF DIP series; the IMF's goods trade leads the summary on its own
+  and source in ('comtrade', 'imf_dip')
   and china_share is not null
   and (russia_share is not null or republic_iso3 = 'RUS')
 qualify year = max(year) over (partition by republic_iso3, measure)
@@ -28,10 +30,10 @@ def _pct(value) -> str:
     return "   -  " if value is None else f"{100 * value:5.1f}%"
 
 
-def china_vs_russia_table(con) -> list[str]:
+def china_vs_russia_table(con, title: str = "China vs Russia") -> list[str]:
     rows = con.execute(CHINA_VS_RUSSIA_LATEST).fetchall()
     lines = [
-        "China vs Russia: latest year with data (trade = exports + imports; FDI = inward position)",
+        f"{title}: latest year with data (trade = exports + imports; FDI = inward position)",
         f"{'republic':8} {'measure':10} {'year':>4} {'China':>7} {'Russia':>7} "
         f"{'leader':7} {'China first led':>15} basis",
     ]
@@ -48,11 +50,13 @@ MEASURE_ORDER = (
 )
 
 
-def claim_lines(con) -> list[str]:
-    """The seed's claim - China replacing Russia - on shares; nominal growth beside it."""
+def claim_lines(con, where: str = "true") -> list[str]:
+    """The seed's claim - China replacing Russia - on shares; nominal growth beside it.
+
+    `where` picks the summary rows (one source each: a claim never mixes sources)."""
     rows = con.execute(
         "select measure, republics_compared, republics_china_share_rose_russia_share_fell, "
-        "republics_china_value_rose from marts.china_replacing_russia_summary "
+        f"republics_china_value_rose from marts.china_replacing_russia_summary where {where} "
         f"order by {MEASURE_ORDER}"
     ).fetchall()
     names = {"total": "trade", "export": "exports", "import": "imports", "fdi_inward": "FDI"}
@@ -66,6 +70,62 @@ def claim_lines(con) -> list[str]:
         lines.append(
             f"  {names.get(measure, measure):8} {f'{replacing} of {compared}':>12} "
             f"{f'{nominal} of {compared}':>12}"
+        )
+    return lines
+
+
+# The real answer: China's and Russia's shares of each republic's total goods trade by the IMF
+# (real data, never the demo snapshot), at the years asked about, and the year China first led.
+REAL_ANSWER_YEARS = (2000, 2010, 2020)
+REAL_SHARES = """
+select republic_iso3, year, china_share, russia_share, first_year_china_led, vintage
+from marts.china_vs_russia
+where source = 'imf' and not is_synthetic and measure = 'total'
+order by republic_iso3, year
+"""
+
+
+def has_real_imf_rows(con) -> bool:
+    try:
+        return bool(
+            con.execute(
+                "select count(*) from marts.china_vs_russia "
+                "where source = 'imf' and not is_synthetic and china_share is not null"
+            ).fetchone()[0]
+        )
+    except duckdb.Error:  # a warehouse built before the marts had a source
+        return False
+
+
+def real_answer_lines(con) -> list[str]:
+    """Per republic, China's and Russia's shares of total trade from the real IMF data."""
+    rows = con.execute(REAL_SHARES).fetchall()
+    by_republic: dict[str, dict[int, tuple]] = {}
+    first_led: dict[str, int | None] = {}
+    vintages = sorted({vintage for *_, vintage in rows if vintage})
+    years_given = [year for _, year, china, *_ in rows if china is not None]
+    for iso3, year, china, russia, first, _ in rows:
+        by_republic.setdefault(iso3, {})[year] = (china, russia)
+        first_led[iso3] = first
+    span = f"{min(years_given)}-{max(years_given)}" if years_given else "-"
+    heading = " ".join(f"{y:>6}" for y in REAL_ANSWER_YEARS)
+    lines = [
+        "REAL DATA - the IMF's goods trade by partner (Direction of Trade Statistics / IMTS), "
+        f"vintage {', '.join(vintages) or '?'}",
+        "China's and Russia's shares of each republic's total goods trade (exports + imports,",
+        "partner / World of the republic's own IMF figures); China first led = the first year, in",
+        f"the years the IMF gives ({span}), in which China's share exceeded Russia's.",
+        f"{'republic':8} {'China ' + heading:>{7 * len(REAL_ANSWER_YEARS) + 5}}   "
+        f"{'Russia ' + heading:>{7 * len(REAL_ANSWER_YEARS) + 6}}   China first led",
+    ]
+    for iso3, years in by_republic.items():
+        china = " ".join(f"{_pct(years.get(y, (None, None))[0]):>6}" for y in REAL_ANSWER_YEARS)
+        russia = " ".join(f"{_pct(years.get(y, (None, None))[1]):>6}" for y in REAL_ANSWER_YEARS)
+        led = first_led.get(iso3)
+        lines.append(
+            f"{iso3:8} {china:>{7 * len(REAL_ANSWER_YEARS) + 5}}   "
+            f"{russia:>{7 * len(REAL_ANSWER_YEARS) + 6}}   "
+            + ("-  (the republic is Russia)" if iso3 == "RUS" else str(led or "never"))
         )
     return lines
 
@@ -149,10 +209,25 @@ def run_summary(settings: Settings, pipeline_run: str | None = None) -> str:
     with connect_read_only(path) as con:
         provenance, is_demo = provenance_lines(con)
         lines = [f"Eurasia warehouse {path} — years {settings.years}"]
+        # The real answer first, from the IMF's real figures; the demo after it, apart.
+        real = has_real_imf_rows(con)
+        if real:
+            lines += ["", *real_answer_lines(con), ""]
+            lines += ["REAL DATA (IMF goods trade; each republic over the years the IMF gives):"]
+            lines += claim_lines(con, "source = 'imf' and not is_synthetic")
         if is_demo:
-            lines += ["", "*** " + demo.DEMO_NOTICE + " ***"]
+            lines += ["", "=" * 78, "*** " + demo.DEMO_NOTICE + " ***"]
+            lines += [
+                "*** Everything below is UN Comtrade / IMF DIP demo data unless it says IMF. ***"
+            ]
         lines += ["", *provenance, "", *coverage_lines(con), *data_quality_lines(con)]
-        lines += ["", *china_vs_russia_table(con), "", *claim_lines(con)]
+        kind = "SYNTHETIC DEMO" if is_demo else "live"
+        where = "source <> 'imf'" if real else "true"
+        lines += [
+            "",
+            *china_vs_russia_table(con, f"China vs Russia ({kind}: UN Comtrade, IMF DIP)"),
+        ]
+        lines += ["", f"{kind.upper()} DATA:", *claim_lines(con, where)]
         lines += ["", *changes] if (changes := share_changes_lines(con, pipeline_run)) else []
         if is_demo:
             lines += ["", "*** DEMO DATA — synthetic numbers, not statistics. ***"]
