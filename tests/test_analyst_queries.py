@@ -53,13 +53,16 @@ def run_analysis(demo, name: str) -> list[dict]:
 
 def check_china_share_of_kazakhstan_imports(rows, marts):
     expected = marts(
-        "select year, partner_value_usd / nullif(world_value_usd, 0), basis, row_status "
+        "select source, year, partner_value_usd / nullif(world_value_usd, 0), basis, row_status "
         "from marts.trade_shares where is_preferred and republic_iso3 = 'KAZ' "
-        "and flow = 'import' and partner_iso3 = 'CHN' order by year"
+        "and flow = 'import' and partner_iso3 = 'CHN' order by is_synthetic, source, year"
     )
-    assert [r["year"] for r in rows] == [year for year, *_ in expected]
-    assert len(rows) >= 20
-    for row, (_, share, basis, status) in zip(rows, expected, strict=True):
+    assert [(r["source"], r["year"]) for r in rows] == [(src, year) for src, year, *_ in expected]
+    # the real IMF series first, then the synthetic demo one, each labelled
+    assert rows[0]["source"] == "imf" and rows[0]["is_synthetic"] is False
+    assert {r["is_synthetic"] for r in rows if r["source"] == "comtrade"} == {True}
+    assert len(rows) >= 40
+    for row, (_, _, share, basis, status) in zip(rows, expected, strict=True):
         assert row["basis"] == basis
         if status == "ok":
             assert abs(row["china_share_pct"] - 100 * share) <= ROUNDING
@@ -69,31 +72,36 @@ def check_china_share_of_kazakhstan_imports(rows, marts):
 
 def check_year_china_first_led_total_trade(rows, marts):
     shares = marts(
-        "select republic_iso3, year, china_share, russia_share from marts.china_vs_russia "
-        "where measure = 'total'"
+        "select source, republic_iso3, year, china_share, russia_share "
+        "from marts.china_vs_russia where measure = 'total'"
     )
-    first_led = {iso3: None for iso3, *_ in shares}
-    for iso3, year, china, russia in sorted(shares, key=lambda r: r[1]):
+    first_led = {(src, iso3): None for src, iso3, *_ in shares}
+    for src, iso3, year, china, russia in sorted(shares, key=lambda r: r[2]):
         if china is not None and russia is not None and china - russia > 1e-9:
-            first_led[iso3] = first_led[iso3] or year
-    assert {r["republic_iso3"]: r["china_first_led"] for r in rows} == first_led
-    assert len(rows) == 15 and first_led["RUS"] is None
-    years = [r["china_first_led"] for r in rows if r["china_first_led"] is not None]
-    assert years == sorted(years) and years, "earliest first, never last"
+            first_led[src, iso3] = first_led[src, iso3] or year
+    assert {(r["source"], r["republic_iso3"]): r["china_first_led"] for r in rows} == first_led
+    assert len(rows) == 30 and first_led["imf", "RUS"] is None  # 15 per source
+    assert [r["source"] for r in rows] == ["imf"] * 15 + ["comtrade"] * 15  # the real one first
+    for source in ("imf", "comtrade"):
+        years = [r["china_first_led"] for r in rows if r["source"] == source]
+        known = [year for year in years if year is not None]
+        assert known == sorted(known) and known, "earliest first, never last"
 
 
 def check_leader_in_latest_year(rows, marts):
     shares = marts(
-        "select republic_iso3, measure, year, china_share, russia_share "
+        "select source, republic_iso3, measure, year, china_share, russia_share "
         "from marts.china_vs_russia where china_share is not null"
     )
     latest = {}
-    for iso3, measure, year, china, russia in shares:
-        if (iso3, measure) not in latest or year > latest[iso3, measure][0]:
-            latest[iso3, measure] = (year, china, russia)
-    assert len(rows) == len(latest) == 60  # 15 republics x 4 measures
+    for source, iso3, measure, year, china, russia in shares:
+        key = source, iso3, measure
+        if key not in latest or year > latest[key][0]:
+            latest[key] = (year, china, russia)
+    # 15 republics x (3 IMF trade measures + 3 UN Comtrade ones + FDI)
+    assert len(rows) == len(latest) == 105
     for row in rows:
-        year, china, russia = latest[row["republic_iso3"], row["measure"]]
+        year, china, russia = latest[row["source"], row["republic_iso3"], row["measure"]]
         assert row["year"] == year
         if russia is None:
             assert row["leader"] is None and row["lead_pp"] is None
@@ -153,17 +161,21 @@ def check_not_reported_by_the_republics(rows, marts):
 
 def check_the_claim(rows, marts):
     growth = marts(
-        "select partner_iso3, measure, count(*) filter (where rose), "
+        "select source, partner_iso3, measure, count(*) filter (where rose), "
         "count(*) filter (where rose is not null) from marts.china_growth group by all"
     )
     partner_names = {"CHN": "China", "RUS": "Russia"}
-    expected = Counter((partner_names[p], rose, of) for p, _, rose, of in growth)
+    expected = Counter((partner_names[p], rose, of) for _, p, _, rose, of in growth)
     found = Counter()
     for row in rows:
-        match = re.match(r"(China|Russia)'s .* rose in (\d+) of (\d+) republics", row["summary"])
+        match = re.search(r"(China|Russia)'s .* rose in (\d+) of (\d+) republics", row["summary"])
         assert match, row["summary"]
         found[match.group(1), int(match.group(2)), int(match.group(3))] += 1
-    assert found == expected and len(rows) == 6
+    # per source: IMF and UN Comtrade trade (2 measures each), IMF direct investment
+    assert found == expected and len(rows) == 10
+    # the real IMF lines first, the synthetic demo ones labelled
+    assert rows[0]["summary"].startswith("IMF goods trade: ")
+    assert all(r["summary"].startswith("SYNTHETIC DEMO DATA") for r in rows[4:])
 
 
 CHECKS = {name.removeprefix("check_"): fn for name, fn in globals().items() if name[:6] == "check_"}

@@ -177,8 +177,9 @@ def test_provisioned_connection_reads_the_published_copy_read_only(superset):
 def expected_shares(published: Path) -> dict[tuple[str, int], tuple]:
     with duckdb.connect(str(published), read_only=True) as con:
         rows = con.execute(
-            "select republic_iso3 || case when vintage like 'demo-%' then ' (synthetic demo)' "
-            "else '' end, year, 100 * china_share, 100 * russia_share "
+            "select republic_iso3 || case when source = 'imf' then ' (IMF)' else '' end "
+            "|| case when vintage like 'demo-%' then ' (synthetic demo)' else '' end, "
+            "year, 100 * china_share, 100 * russia_share "
             "from marts.china_vs_russia where measure = 'total' "
             "and (china_share is not null or russia_share is not null)"
         ).fetchall()
