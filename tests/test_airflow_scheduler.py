@@ -213,11 +213,16 @@ def test_make_airflow_runs_the_dag_under_the_scheduler(tmp_path):
                     ).fetchall()
                 )
                 vintages = con.execute(
-                    "select distinct vintage from marts.trade_shares where share is not null"
+                    "select distinct source, vintage, is_synthetic from marts.trade_shares "
+                    "where share is not null order by 1"
                 ).fetchall()
             # China's share for all 15 republics; Russia's for the 14 others (not of itself).
             assert partners == {"CHN": REPUBLICS, "RUS": REPUBLICS - 1}
-            assert [v for (v,) in vintages] == ["demo-synthetic-v1"]
+            # UN Comtrade demo (synthetic), the bundled IMF workbooks real: never mixed
+            assert vintages == [
+                ("comtrade", "demo-synthetic-v1", True),
+                ("imf", "imf-dots-2022-02", False),
+            ]
         finally:
             # Ctrl-C: SIGINT to the supervisor, which stops every component's process group.
             supervisor.send_signal(signal.SIGINT)

@@ -102,9 +102,12 @@ def test_offline_run_is_labelled_demo_and_summarised(snapshot_run):
     assert "eurasia_pipeline succeeded" in stdout
     vintages = query(
         snapshot_run[0],
-        "select distinct vintage from marts.trade_shares where world_value_usd is not null",
+        "select distinct source, vintage, is_synthetic from marts.trade_shares "
+        "where world_value_usd is not null order by 1",
     )
-    assert vintages == [("demo-synthetic-v1",)]
+    # UN Comtrade demo (synthetic) beside the real IMF workbooks, each labelled
+    assert vintages == [("comtrade", "demo-synthetic-v1", True), ("imf", "imf-dots-2022-02", False)]
+    assert stdout.index("REAL DATA") < stdout.index("DEMO DATA")
 
 
 def test_offline_run_covers_every_republic_year_and_measure(snapshot_run):
