@@ -167,17 +167,24 @@ order by abs(coalesce(difference, 1)) desc, republic_iso3, year, measure, partne
 
 
 def share_changes_lines(con, pipeline_run: str | None, shown: int = 5) -> list[str]:
-    """What this run moved (marts.share_changes): how many shares, and the largest moves."""
-    if not pipeline_run:
-        return []
+    """What this run moved (marts.share_changes): how many shares, and the largest moves.
+    Without a run id (a summary printed outside the DAG), the latest run that moved any."""
+    which = "this run"
     try:
+        if not pipeline_run:
+            latest = con.execute(
+                "select pipeline_run from marts.share_changes order by run_order desc limit 1"
+            ).fetchall()
+            if not latest:
+                return []
+            pipeline_run, which = latest[0][0], "the latest run that moved shares"
         rows = con.execute(SHARE_CHANGES, [pipeline_run]).fetchall()
     except duckdb.CatalogException:  # a warehouse built before share_changes existed
         return []
     if not rows:
         return [f"Share changes (marts.share_changes): none in this run ({pipeline_run})"]
     lines = [
-        f"Share changes (marts.share_changes): this run ({pipeline_run}) moved {len(rows)} "
+        f"Share changes (marts.share_changes): {which} ({pipeline_run}) moved {len(rows)} "
         f"shares; the largest:"
     ]
     for iso3, year, measure, partner, basis, old, new, releases in rows[:shown]:
