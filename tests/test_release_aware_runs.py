@@ -276,8 +276,9 @@ def test_share_changes_lists_what_moved_with_the_served_arithmetic(runs):
         # Kyrgyzstan's 2013 declarations about the other republics: their mirror shares
         *((e.iso3, 2013) for e in reference.republics()),
     }
-    assert "Share changes (marts.share_changes): this run (scheduled__revised) moved" in (
-        runs["revised"]["summary"]
+    assert (
+        "Share changes (marts.share_changes): this run (scheduled__revised) moved"
+        in (runs["revised"]["summary"])
     )
 
 
