@@ -134,7 +134,8 @@ def test_marts_built_with_the_clock_in_2028_equal_todays(tmp_path):
     future = marts(tmp_path / "future" / "published" / "eurasia.duckdb")
     assert {"trade_shares", "coverage", "china_vs_russia"} <= set(today)
     assert set(future) == set(today)
-    assert [table for table in today if not today[table]] == [], "empty marts"
+    # (share_changes is empty after a warehouse's first run: nothing moved yet.)
+    assert all(today[table] for table in ("trade_shares", "coverage", "china_vs_russia"))
     differing = {
         table: next(
             (pair for pair in zip(today[table], future[table], strict=False) if pair[0] != pair[1]),
