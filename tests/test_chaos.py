@@ -21,7 +21,7 @@ LANDED = [fault for fault in FAULT_CLASSES if not fault.pending]
 def outcomes(tmp_path_factory):
     lab = Lab(tmp_path_factory.mktemp("chaos"), "2018-2019")
     lab.prepare()
-    results = try_all(lab, LANDED, jobs=2)
+    results = try_all(lab, LANDED, jobs=3)
     print(render(results, lab.years, sum(o.seconds for o in results)))
     return {o.fault.name: o for o in results}
 

@@ -274,9 +274,11 @@ def try_fault(lab: Lab, fault: FaultClass) -> Outcome:
                 with server._lock:
                     server.faults.clear()
                 seen_before = len(server.seen)
+                answered = {_request(s) for s in server.seen[:seen_before] if s.status == 200}
                 again = once()
                 outcome.runs.append(again)
-                _judge_rerun(lab, scenario, outcome, again, server.seen[seen_before:])
+                rerun_seen = server.seen[seen_before:]
+                _judge_rerun(lab, scenario, outcome, again, rerun_seen, answered)
     outcome.seconds = time.monotonic() - started
     return outcome
 
@@ -382,7 +384,7 @@ def _judge_first(lab, scenario, outcome: Outcome, first: RunResult, before, aske
         outcome.problems.append(f"never reached /{fault.kill_at}/")
 
 
-def _judge_rerun(lab, scenario, outcome: Outcome, again: RunResult, seen: list[SeenRequest]):
+def _judge_rerun(lab, scenario, outcome: Outcome, again: RunResult, seen, answered: set):
     fault = outcome.fault
     after = _measure(lab, scenario)
     outcome.difference = _worst(outcome.difference, after)
@@ -394,13 +396,19 @@ def _judge_rerun(lab, scenario, outcome: Outcome, again: RunResult, seen: list[S
         outcome.message = _message(again, fault.cause) or outcome.message
         if not re.search(fault.cause, again.text):
             outcome.problems.append(f"the rerun does not say what it found (/{fault.cause}/)")
-    if fault.rerun_asks:
-        which, allowed = fault.rerun_asks
-        asked = sum(1 for s in seen if which(s.path, s.query))
-        if asked > allowed:
+    if fault.resumes:
+        which = fault.resumes
+        asked = [_request(s) for s in seen if which(s.path, s.query)]
+        repeated = [r for r in asked if r in answered]
+        if repeated or not asked:
             outcome.problems.append(
-                f"the rerun asked {asked} times, not only the {allowed} missing"
+                f"the rerun asked {len(repeated)} of {len(answered)} answered requests again "
+                f"({len(asked)} in all), instead of only the missing ones"
             )
+
+
+def _request(seen: SeenRequest) -> tuple:
+    return seen.path, tuple(sorted((k, tuple(v)) for k, v in seen.query.items()))
 
 
 def _judge_concurrent(lab, scenario, outcome: Outcome, once) -> None:
