@@ -358,7 +358,8 @@ imf_rows as (
                     'the IMF gives no World total for this flow and year: share not computed'
             end
         ), '') as notes,
-        imf.year >= {{ release_window_start() }} as is_release_lag,
+        -- the warehouse's release window (from the spine; years before it never lag)
+        coalesce(spine.is_release_lag, false) as is_release_lag,
         imf.is_estimate,
         imf.vintage,
         imf.is_synthetic,
@@ -366,6 +367,10 @@ imf_rows as (
     from imf
     inner join {{ ref('republics') }} as republics on republics.republic_iso3 = imf.republic_iso3
     inner join partners on partners.partner_iso3 = imf.partner_iso3
+    left join spine
+        on spine.republic_iso3 = imf.republic_iso3
+        and spine.year = imf.year
+        and spine.flow = imf.flow
     left join imf_preferred
         on imf_preferred.source_dataset = imf.source
         and imf_preferred.republic_iso3 = imf.republic_iso3
