@@ -44,14 +44,22 @@ current_shares as (
 
 {% if is_incremental() %}
 
+{#- a table kept from before the source columns lacks them until this build adds them -#}
+{%- set kept = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+{%- set source_before = "case when measure = 'fdi_inward' then 'imf_dip' else 'comtrade' end" %}
+
 earlier as (
 
-    select * replace (
-        coalesce(source, case when measure = 'fdi_inward' then 'imf_dip' else 'comtrade' end) as source,
-        coalesce(source_dataset, case when measure = 'fdi_inward' then 'imf_dip' else 'comtrade' end)
+    select
+        pipeline_run, run_order, recorded_at, republic_iso3, year, measure, partner_iso3, basis,
+        share, vintage,
+        {{ "coalesce(source, " ~ source_before ~ ")" if 'source' in kept else source_before }}
+            as source,
+        {{ "coalesce(source_dataset, " ~ source_before ~ ")" if 'source_dataset' in kept else source_before }}
             as source_dataset,
-        coalesce(is_synthetic, vintage like '%demo-%', false) as is_synthetic
-    )
+        coalesce(
+            {{ 'is_synthetic' if 'is_synthetic' in kept else 'null' }}, vintage like '%demo-%', false
+        ) as is_synthetic
     from {{ this }} where pipeline_run <> '{{ pipeline_run }}'
 
 ),
