@@ -12,11 +12,12 @@
     {%- elif var('as_of_year', none) is not none -%}
         {{ return((var('as_of_year') | string) ~ '-12-31') }}
     {%- elif execute -%}
+        {#- raw.landings by name, not source(): a unit test calling this has no sources -#}
         {%- set found = run_query(
             "select coalesce("
             ~ " strftime(max(requested_at) filter (where vintage = 'live') at time zone 'UTC', '%Y-%m-%d'),"
             ~ " strftime(max(requested_at) at time zone 'UTC', '%Y-%m-%d'))"
-            ~ " from " ~ source('raw_zone', 'landings')
+            ~ " from raw.landings"
         ) -%}
         {%- set value = found.columns[0].values()[0] -%}
         {%- if value is none -%}
