@@ -186,9 +186,12 @@ def test_live_run_against_misbehaving_standin_equals_served_values(tmp_path, key
     statuses = [s.status for s in seen]
     assert 429 in statuses and statuses.count(503) == 2  # misbehaved, and the run recovered
     comtrade_paths = {s.path for s in seen if s.path.startswith("/comtrade")}
-    assert comtrade_paths == {
-        "/comtrade/data/v1/get/C/A/HS" if api_key else "/comtrade/public/v1/preview/C/A/HS"
-    }
+    # The data availability first, then the data, both on the endpoint the key chooses.
+    assert comtrade_paths == (
+        {"/comtrade/data/v1/getDA/C/A/HS", "/comtrade/data/v1/get/C/A/HS"}
+        if api_key
+        else {"/comtrade/public/v1/getDA/C/A/HS", "/comtrade/public/v1/preview/C/A/HS"}
+    )
     assert "DEMO DATA" not in result.stdout
 
     served = served_comtrade()
