@@ -8,7 +8,7 @@ import duckdb
 import pytest
 import requests
 
-from eurasia.chaos.compare import Difference, compare_marts, compare_raw
+from eurasia.chaos.compare import Difference, compare_marts, compare_raw, mart_keys
 from eurasia.chaos.faults import (
     FAULT_CLASSES,
     nth,
@@ -70,6 +70,14 @@ def test_lost_duplicated_and_wrong_rows_are_counted(clean, tmp_path):
     )
     assert compare_marts(clean, got) == Difference(lost=1, duplicated=1, wrong=1)
     assert compare_raw(clean, got) == Difference(lost=1, duplicated=1)
+
+
+def test_mart_keys_are_the_grains_dbt_tests_so_two_sources_are_not_duplicates():
+    keys = mart_keys()
+    # Comtrade and IMF rows of one cell differ only by their source: both in the key.
+    assert keys["trade_shares"][0] == "source_dataset"
+    assert "source" in keys["china_vs_russia"]
+    assert keys["coverage"] == ("republic_iso3", "year", "measure")
 
 
 def test_a_mart_missing_altogether_is_all_lost(clean, tmp_path):

@@ -9,23 +9,31 @@ Provenance (landing ids, request and load times) differs between any two runs an
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import yaml
 
-# One row per these columns, as dbt_project/models/marts/_marts__models.yml describes each mart.
-MART_KEYS = {
-    "trade_shares": ("republic_iso3", "year", "flow", "partner_iso3", "basis"),
-    "trade_shares_preferred": ("republic_iso3", "year", "flow", "partner_iso3"),
-    "trade_asymmetries": ("republic_iso3", "year", "flow", "partner_iso3"),
-    "fdi_shares": ("republic_iso3", "year", "partner_iso3"),
-    "china_vs_russia": ("republic_iso3", "year", "measure"),
-    "coverage": ("republic_iso3", "year", "measure"),
-    "china_growth": ("republic_iso3", "partner_iso3", "measure"),
-    "china_growth_summary": ("partner_iso3", "measure"),
-}
+# The natural key of each mart is the grain its `*_grain_unique` test declares in
+# dbt_project/models/marts/_marts__models.yml: read from there, so a grain that gains a column
+# (a source, say) is compared on it at once instead of being taken for duplicated rows.
+MARTS_YAML = Path(__file__).resolve().parents[2] / "dbt_project/models/marts/_marts__models.yml"
+
+
+@functools.cache
+def mart_keys() -> dict[str, tuple[str, ...]]:
+    keys = {}
+    for model in yaml.safe_load(MARTS_YAML.read_text())["models"]:
+        for test in model.get("data_tests") or []:
+            grain = isinstance(test, dict) and test.get("unique_combination_of_columns")
+            if grain and grain.get("name", "").endswith("_grain_unique"):
+                keys[model["name"]] = tuple(grain["arguments"]["combination_of_columns"])
+    return keys
+
+
 # One row per landed response, and histories across runs: they differ between runs by design.
 NOT_COMPARED = {"landed_responses", "share_versions", "share_changes"}
 # Raw bookkeeping rather than data: responses, releases listed and loaded, records set aside.
@@ -86,7 +94,7 @@ def _compare_mart(con, table: str, excused: frozenset[str] = frozenset()) -> Dif
         lost = con.execute(f'select count(*) from clean.marts."{table}" {where}').fetchone()[0]
         return Difference(lost=lost)
     compared = [c for c in clean_cols if c in got_cols and not PROVENANCE.search(c)]
-    key = [c for c in MART_KEYS.get(table, compared) if c in compared] or compared
+    key = [c for c in mart_keys().get(table, compared) if c in compared] or compared
     key_expr = " || '|' || ".join(f"coalesce(\"{c}\"::varchar, '∅')" for c in key)
     row_expr = " || '|' || ".join(f"coalesce({_value(c, clean_cols[c])}, '∅')" for c in compared)
     sql = f"""
