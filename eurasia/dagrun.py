@@ -149,6 +149,16 @@ def _fail_runs_left_by_killed_processes(dag_id: str, env: dict[str, str]) -> thr
     return thread
 
 
+# Two `airflow dags test` started at the same moment on a metadata database that does not know
+# the DAG yet both insert its row; the loser stops before any task runs. Nothing ran: start again.
+STARTUP_RACE_ATTEMPTS = 3
+REGISTRATION_RACE = "UNIQUE constraint failed: dag.dag_id"
+
+
+def _lost_registration_race(log_path: Path) -> bool:
+    return REGISTRATION_RACE in log_path.read_text(errors="replace")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     dag_id = argv[0] if argv else "eurasia_pipeline"
@@ -165,19 +175,25 @@ def main(argv: list[str] | None = None) -> int:
     env.setdefault("EURASIA_TASK_RETRIES", "0")
     logs = Path(env.get("AIRFLOW_HOME", ".airflow")) / "runs"
     logs.mkdir(parents=True, exist_ok=True)
-    log_path = logs / f"{dag_id}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log"
     started = time.monotonic()
     cleanup = _fail_runs_left_by_killed_processes(dag_id, env)
-    with open(log_path, "w") as log_file:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("airflow")), "dags", "test", dag_id],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
+    for _ in range(STARTUP_RACE_ATTEMPTS):
+        log_path = logs / f"{dag_id}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}.log"
+        with open(log_path, "w") as log_file:
+            process = subprocess.Popen(
+                [str(Path(sys.executable).with_name("airflow")), "dags", "test", dag_id],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=env,
+            )
+            failures = _follow(process, log_file)
+            code = process.wait()
+        if code == 0 or failures or not _lost_registration_race(log_path):
+            break
+        _echo(
+            f"    ! another run registered {dag_id} in Airflow at the same moment; starting again"
         )
-        failures = _follow(process, log_file)
-        code = process.wait()
     cleanup.join()
     elapsed = time.monotonic() - started
     if code != 0:

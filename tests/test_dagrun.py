@@ -111,3 +111,40 @@ def test_a_killed_run_says_so():
 def test_last_exception_without_a_traceback_takes_the_block_as_the_message():
     assert last_exception(["ValueError: bad", "  detail"]) == ("ValueError", ["bad", "  detail"])
     assert last_exception([]) == ("", [])
+
+
+RACE_OUTPUT = """\
+2026-12-02T07:52:23.3Z [info     ] Filling up the DagBag [airflow.models.dagbag] loc=x.py:1
+sqlalchemy.exc.PendingRollbackError: ... Original exception was: (sqlite3.IntegrityError) UNIQUE constraint failed: dag.dag_id
+"""
+
+
+def test_a_run_that_lost_airflows_dag_registration_race_starts_again(monkeypatch, tmp_path):
+    """Two `make run` at the same moment on a fresh Airflow database: the loser of the insert of
+    the DAG's row stops before any task runs. It must start again, not fail the pipeline run."""
+    from eurasia import dagrun, report
+
+    outputs = iter([(RACE_OUTPUT, 1), ("", 0)])
+    started = []
+
+    class Process:
+        def __init__(self, args, **kwargs):
+            text, self.code = next(outputs)
+            self.stdout = io.StringIO(text)
+            started.append(args)
+
+        def wait(self):
+            return self.code
+
+    monkeypatch.setattr(dagrun.subprocess, "Popen", Process)
+    monkeypatch.setattr(dagrun, "_fail_runs_left_by_killed_processes", lambda *a: FakeThread())
+    monkeypatch.setattr(report, "run_summary", lambda settings: "summary")
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    assert dagrun.main(["eurasia_pipeline"]) == 0
+    assert len(started) == 2
+    assert len(list((tmp_path / "runs").iterdir())) == 2  # one log file per attempt
+
+
+class FakeThread:
+    def join(self):
+        pass
