@@ -12,13 +12,13 @@ China for its own declarations with each republic, the live counterpart of the b
 workbook, so that the two IMF copies cover the same questions. Four calls for the whole set.
 
 Answers are landed as received (SDMX-CSV as NNNNN.csv.gz; a "No Results Found" 404 as .xml.gz or
-.txt.gz with record_count 0) and checked by the DIP client's own functions (eurasia/imf/client):
-the same getter (pace, retries, key header), the same retry of a 200 that is not whole SDMX-CSV.
+.txt.gz with record_count 0) by the pull the DIP client runs too (eurasia/imf/sdmx_pull.py): the
+same getter (pace, retries, key header), the same retry of a 200 that is not whole SDMX-CSV, the
+same resume of a stopped pull.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -26,19 +26,9 @@ from dataclasses import dataclass
 import requests
 
 from eurasia import reference
-from eurasia.http import ApiError, PoliteGetter, build_url
-from eurasia.imf import client
-from eurasia.imf.sdmx_csv import CSV_10_MEDIA_TYPE
-from eurasia.rawzone import (
-    LandingRecord,
-    RawZoneRun,
-    plan_identity,
-    read_manifest,
-    reuse_window,
-)
+from eurasia.imf import sdmx_pull
+from eurasia.rawzone import RawZoneRun
 from eurasia.settings import Settings
-
-log = logging.getLogger("eurasia.imf")
 
 DATAFLOW_ID = "IMF.STA,IMTS"
 DIMENSIONS = ("COUNTRY", "INDICATOR", "COUNTERPART_COUNTRY", "FREQUENCY")
@@ -51,6 +41,14 @@ WORLD = "G001"
 PARTNERS = ("CHN", "RUS")
 FREQUENCY = "A"
 COUNTRIES_PER_REQUEST = 5
+IMTS = sdmx_pull.Dataflow(
+    log_name="IMF IMTS",
+    source=LABEL,
+    dataflow_id=DATAFLOW_ID,
+    dataset=DATASET,
+    countries_separator="+",
+    reuse_message="IMF IMTS: reusing the complete pull {folder} - no call made",
+)
 
 
 @dataclass(frozen=True)
@@ -105,85 +103,17 @@ def extract(
     session: requests.Session | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict:
-    """Make the planned calls, land every answer, then mark the run complete; return a summary.
+    """Pull the planned IMTS calls into `run` and complete it; the summary (see sdmx_pull.pull).
 
-    Resumable as the DIP pull is (eurasia.rawzone, RawZoneRun.begin): if the newest IMTS pull
-    had the same plan and is recent (settings.reuse_hours), `run` takes it over (run.folder
-    changes) and asks only what it lacks, or, complete, is reused without a call.
-
-    An ApiError (refused key, unusable answer, retries exhausted) propagates and leaves the run
-    without a manifest, so nothing of it is loaded.
+    Resumed and reused as the DIP pull is. An ApiError (refused key, unusable answer, retries
+    exhausted) propagates and leaves the run without a manifest, so nothing of it is loaded.
     """
-    plan = plan_requests(settings.years)
-    urls = [build_url(settings.imf_base_url, r.path(), r.params()) for r in plan]
-    started = run.begin(
-        plan_identity(urls, base_url=settings.imf_base_url, years=list(settings.years)),
-        reuse_within=reuse_window(settings.reuse_hours, settings.imf_base_url),
-    )
-    if started == "complete":
-        log.info("IMF IMTS: reusing the complete pull %s - no call made", run.folder)
-        return {**read_manifest(run.folder)["summary"], "calls_made": 0, "reused_complete": True}
-    getter = client._getter(settings, session, sleep, source=LABEL)
-    rows_landed = answers_reused = 0
-    try:
-        for i, (request, url) in enumerate(zip(plan, urls, strict=True), start=1):
-            landing = run.answered(url)
-            if landing is not None:
-                answers_reused += 1
-                log.info("IMF IMTS call %d/%d: landed before this pull was resumed", i, len(plan))
-            else:
-                log.info("IMF IMTS call %d/%d: %s", i, len(plan), "+".join(request.countries))
-                landing = _fetch_and_land(request, url, getter, run)
-            rows_landed += landing.record_count or 0
-            log.info(
-                "IMF IMTS call %d/%d: %d rows (%d landed in all), %.0f s waited for rate limits",
-                i,
-                len(plan),
-                landing.record_count or 0,
-                rows_landed,
-                getter.seconds_waited_for_rate_limits,
-            )
-    except ApiError as exc:
-        exc.add_note_to_message(run.resume_note(len(plan)))
-        raise
-    finally:
-        if session is None:  # a caller's session is the caller's to close
-            getter.close()
-    summary = {
-        "dataset": DATASET,
-        "calls_planned": len(plan),
-        "calls_made": getter.calls_made,
-        "rows_landed": rows_landed,
-        "landings": len(run.landings),
-        "answers_reused": answers_reused,
-        "seconds_waited_for_rate_limits": getter.seconds_waited_for_rate_limits,
-    }
-    run.complete(list(settings.years), summary)
-    log.info(
-        "IMF IMTS: %d rows in %d landings (%d HTTP calls)",
-        rows_landed,
-        len(run.landings),
-        getter.calls_made,
-    )
-    return summary
-
-
-def _fetch_and_land(
-    request: ImtsRequest, url: str, getter: PoliteGetter, run: RawZoneRun
-) -> LandingRecord:
-    # a 200 that is not whole SDMX-CSV (a maintenance page, a cut body) is retried
-    response = getter.get(
-        url, accept=CSV_10_MEDIA_TYPE, ok_statuses=(200, 404), check=client._body_problem
-    )
-    count, extension = client._record_count(response, getter, LABEL, DATAFLOW_ID)
-    return run.land(
-        url=url,
-        params=request.params(),
-        requested_at=response.requested_at,
-        http_status=response.status,
-        content_type=response.content_type,
-        body=response.body,
-        extension=extension,
-        record_count=count,
-        years=request.years,
+    return sdmx_pull.pull(
+        IMTS,
+        plan_requests(settings.years),
+        settings,
+        run,
+        years=list(settings.years),
+        session=session,
+        sleep=sleep,
     )
