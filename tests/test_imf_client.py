@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from imf_standin import RecordingEngine, imf_settings, landed_body
 
 from eurasia.demo.adapter import snapshot_session
 from eurasia.demo.imf_api import ImfDipEngine
@@ -16,7 +17,6 @@ from eurasia.http import ApiError
 from eurasia.imf import client
 from eurasia.imf.sdmx_csv import CSV_10_MEDIA_TYPE
 from eurasia.rawzone import MANIFEST, RawZoneRun, new_run_id
-from eurasia.settings import load_settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imf"
 CSV10 = (FIXTURES / "imf_dip_synthetic_sdmx_csv10.csv").read_text(encoding="utf-8")
@@ -25,19 +25,6 @@ KEY_TAIL = ".O+SCC.INWD_D_NETLA_FALL_ALL.CHN+RUS+G001.A"
 # Observations of the fixture inside the request (2009-2012, inward, CHN/RUS/G001), per chunk:
 # ARM 4 + GEO 1 | KAZ 3 + KGZ 1 | TKM 2 + UZB 1.
 EXPECTED_ROWS = [5, 4, 3]
-
-
-class RecordingEngine:
-    """Wraps an engine and keeps every body it served, to compare with what was landed."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.bodies: list[bytes] = []
-
-    def answer(self, path, query, headers):
-        status, out_headers, body = self.engine.answer(path, query, headers)
-        self.bodies.append(body)
-        return status, out_headers, body
 
 
 @pytest.fixture
@@ -52,15 +39,7 @@ def server(engine):
 
 
 def settings_for(tmp_path, base_url, **env):
-    return load_settings(
-        {
-            "EURASIA_YEARS": "2009-2012",
-            "EURASIA_WAREHOUSE": str(tmp_path / "w.duckdb"),
-            "IMF_SDMX_BASE_URL": base_url,
-            "EURASIA_REQUEST_INTERVAL": "0",
-            **env,
-        }
-    )
+    return imf_settings(tmp_path, base_url, "2009-2012", **env)
 
 
 def new_run(settings):
@@ -72,10 +51,6 @@ def run_extract(settings, session=None):
     run = new_run(settings)
     summary = client.extract(settings, run, session=session, sleep=sleeps.append)
     return run, summary, sleeps
-
-
-def landed_body(settings, record) -> bytes:
-    return gzip.decompress((settings.raw_zone / record.body_file).read_bytes())
 
 
 def test_extract_lands_every_answer_as_served(tmp_path, server, engine):

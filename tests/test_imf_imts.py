@@ -4,12 +4,12 @@ stand-in engine that re-serves the bundled real workbooks in US dollars."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 
 import duckdb
 import pytest
+from imf_standin import RecordingEngine, imf_settings, landed_body
 
 from eurasia.demo.imf_imts_api import ImfDataflows, ImfImtsEngine, bundled_imts_engine
 from eurasia.demo.standin import Fault, StandinServer
@@ -17,7 +17,6 @@ from eurasia.http import ApiError
 from eurasia.imf import imts
 from eurasia.loader import load_runs
 from eurasia.rawzone import MANIFEST, RawZoneRun, new_run_id
-from eurasia.settings import load_settings
 
 REPUBLICS = ["ARM", "AZE", "BLR", "EST", "GEO", "KAZ", "KGZ", "LTU", "LVA", "MDA", "RUS", "TJK"]
 REPUBLICS += ["TKM", "UKR", "UZB"]
@@ -50,17 +49,6 @@ ROWS = [
 ]
 
 
-class RecordingEngine:
-    def __init__(self, engine):
-        self.engine = engine
-        self.bodies: list[bytes] = []
-
-    def answer(self, path, query, headers):
-        status, out_headers, body = self.engine.answer(path, query, headers)
-        self.bodies.append(body)
-        return status, out_headers, body
-
-
 @pytest.fixture
 def engine():
     return RecordingEngine(ImfImtsEngine(ROWS))
@@ -73,16 +61,7 @@ def server(engine):
 
 
 def settings_for(tmp_path, base_url, **env):
-    return load_settings(
-        {
-            "EURASIA_SOURCE": "live",
-            "EURASIA_YEARS": "2019-2020",
-            "EURASIA_WAREHOUSE": str(tmp_path / "w.duckdb"),
-            "IMF_SDMX_BASE_URL": base_url,
-            "EURASIA_REQUEST_INTERVAL": "0",
-            **env,
-        }
-    )
+    return imf_settings(tmp_path, base_url, "2019-2020", EURASIA_SOURCE="live", **env)
 
 
 def run_extract(settings):
@@ -114,8 +93,7 @@ def test_extract_lands_every_answer_as_served(tmp_path, server, engine):
     assert summary["calls_planned"] == summary["calls_made"] == 4
     assert summary["rows_landed"] == 8 and sleeps == []
     for record, served in zip(run.landings, engine.bodies, strict=True):
-        body = gzip.decompress((settings.raw_zone / record.body_file).read_bytes())
-        assert body == served
+        assert landed_body(settings, record) == served
         assert record.body_sha256 == hashlib.sha256(served).hexdigest()
         assert record.years == [2019, 2020] and record.vintage == "live"
     assert run.landings[2].http_status == 404 and run.landings[2].body_file.endswith(".xml.gz")
@@ -147,7 +125,7 @@ def test_a_maintenance_page_is_retried_and_a_lasting_one_stops_without_a_manifes
     settings = settings_for(tmp_path / "once", server.url + "/imf")
     run, summary, sleeps = run_extract(settings)
     assert summary["calls_made"] == 5 and summary["landings"] == 4 and len(sleeps) == 1
-    bodies = [gzip.decompress((settings.raw_zone / r.body_file).read_bytes()) for r in run.landings]
+    bodies = [landed_body(settings, r) for r in run.landings]
     assert not any(b"maintenance" in body for body in bodies)
 
     server.fail_next(*[page] * 6)  # every attempt of the first call
