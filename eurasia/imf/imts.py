@@ -22,11 +22,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import requests
 
 from eurasia import reference
 from eurasia.imf import sdmx_pull
+from eurasia.imf.sdmx_api import SeriesKeyRequest
 from eurasia.rawzone import RawZoneRun
 from eurasia.settings import Settings
 
@@ -52,7 +54,7 @@ IMTS = sdmx_pull.Dataflow(
 
 
 @dataclass(frozen=True)
-class ImtsRequest:
+class ImtsRequest(SeriesKeyRequest):
     countries: tuple[str, ...]
     counterparts: tuple[str, ...]
     first_year: int
@@ -60,20 +62,10 @@ class ImtsRequest:
     indicators: tuple[str, ...] = tuple(INDICATORS)
     frequency: str = FREQUENCY
 
-    def key(self) -> str:
-        """Series key in the data structure's order; '+' joins alternatives of one dimension."""
-        parts = (self.countries, self.indicators, self.counterparts, (self.frequency,))
-        return ".".join("+".join(values) for values in parts)
+    dataflow_id: ClassVar[str] = DATAFLOW_ID
 
-    def path(self) -> str:
-        return f"data/{DATAFLOW_ID}/{self.key()}"
-
-    def params(self) -> dict[str, int]:
-        return {"startPeriod": self.first_year, "endPeriod": self.last_year}
-
-    @property
-    def years(self) -> list[int]:
-        return list(range(self.first_year, self.last_year + 1))
+    def key_dimensions(self) -> tuple[tuple[str, ...], ...]:
+        return (self.countries, self.indicators, self.counterparts, (self.frequency,))
 
 
 def plan_requests(

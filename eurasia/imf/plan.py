@@ -23,8 +23,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from eurasia import reference
+from eurasia.imf.sdmx_api import SeriesKeyRequest
 from eurasia.imf.sdmx_csv import DATAFLOW_ID
 
 log = logging.getLogger("eurasia.imf")
@@ -39,7 +41,7 @@ COUNTRIES_PER_REQUEST = 5
 
 
 @dataclass(frozen=True)
-class ImfRequest:
+class ImfRequest(SeriesKeyRequest):
     countries: tuple[str, ...]
     first_year: int
     last_year: int
@@ -48,26 +50,16 @@ class ImfRequest:
     counterparts: tuple[str, ...] = COUNTERPARTS
     frequency: str = FREQUENCY
 
-    def key(self) -> str:
-        """Series key in the data structure's order; '+' joins alternatives of one dimension."""
-        parts = (
+    dataflow_id: ClassVar[str] = DATAFLOW_ID
+
+    def key_dimensions(self) -> tuple[tuple[str, ...], ...]:
+        return (
             self.countries,
             self.dv_types,
             (self.indicator,),
             self.counterparts,
             (self.frequency,),
         )
-        return ".".join("+".join(values) for values in parts)
-
-    def path(self) -> str:
-        return f"data/{DATAFLOW_ID}/{self.key()}"
-
-    def params(self) -> dict[str, int]:
-        return {"startPeriod": self.first_year, "endPeriod": self.last_year}
-
-    @property
-    def years(self) -> list[int]:
-        return list(range(self.first_year, self.last_year + 1))
 
 
 def survey_years(years: Iterable[int]) -> list[int]:

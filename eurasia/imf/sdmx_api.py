@@ -8,6 +8,7 @@ the names in messages (`source`, `dataflow`) differ.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import requests
 
@@ -30,6 +31,35 @@ AUTH_HINT = (
     "(linked from data.imf.org), sent only as the Ocp-Apim-Subscription-Key header; "
     "or leave IMF_API_KEY unset to use the public, unkeyed access."
 )
+
+
+class SeriesKeyRequest:
+    """One data request of a dataflow: a series key over a span of years.
+
+    Mixed into each plan's frozen dataclass, which gives `dataflow_id`, `first_year`, `last_year`
+    and the key's dimensions in the data structure's order.
+    """
+
+    dataflow_id: ClassVar[str]
+    first_year: int
+    last_year: int
+
+    def key_dimensions(self) -> tuple[tuple[str, ...], ...]:
+        raise NotImplementedError  # each dataflow's request names its dimensions
+
+    def key(self) -> str:
+        """Series key in the data structure's order; '+' joins alternatives of one dimension."""
+        return ".".join("+".join(values) for values in self.key_dimensions())
+
+    def path(self) -> str:
+        return f"data/{self.dataflow_id}/{self.key()}"
+
+    def params(self) -> dict[str, int]:
+        return {"startPeriod": self.first_year, "endPeriod": self.last_year}
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.first_year, self.last_year + 1))
 
 
 def imf_getter(
