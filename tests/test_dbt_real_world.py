@@ -38,13 +38,17 @@ def failed(result) -> set[str]:
     return {name for name, status in node_statuses(result).items() if status in ("fail", "error")}
 
 
+def build_russia_silent(folder, extra_vars: dict | None = None):
+    """The hand-made input with Russia silent from 2022, built by `dbt build` in `folder`."""
+    warehouse = folder / "warehouse.duckdb"
+    make_raw(russia_silent_from=2022).write(warehouse)
+    result = run_dbt(["build"], warehouse, folder / "target", REAL_WORLD_VARS | (extra_vars or {}))
+    return warehouse, result
+
+
 @pytest.fixture(scope="module")
 def russia_silent(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("dbt_russia_silent")
-    warehouse = tmp / "warehouse.duckdb"
-    make_raw(russia_silent_from=2022).write(warehouse)
-    result = run_dbt(["build"], warehouse, tmp / "target", REAL_WORLD_VARS)
-    return warehouse, result
+    return build_russia_silent(tmp_path_factory.mktemp("dbt_russia_silent"))
 
 
 def test_real_world_patterns_publish(russia_silent):
@@ -146,17 +150,12 @@ def test_a_reporting_republic_keeps_its_own_report_and_flags_the_partner_side(ru
     )
 
 
-def test_the_same_input_fails_on_todays_rule_without_the_major_partner_rule(tmp_path):
-    """Without the major-partner rule (threshold above 1) the partner-side world of TKM 2022
-    lacking Russia would be taken as complete and China's share of it inflated: the rule is what
-    keeps it unknown."""
-    warehouse = tmp_path / "warehouse.duckdb"
-    make_raw(russia_silent_from=2022).write(warehouse)
-    result = run_dbt(
-        ["build"],
-        warehouse,
-        tmp_path / "target",
-        REAL_WORLD_VARS | {"mirror_major_reporter_min_share": 1.5},
+def test_the_same_input_fails_on_todays_rule_without_the_partner_rules(tmp_path):
+    """Without the major-partner rule (threshold above 1) and the measured-partner rule (no
+    measured partners) the partner-side world of TKM 2022 lacking Russia would be taken as complete
+    and China's share of it inflated: the rules are what keep it unknown."""
+    warehouse, result = build_russia_silent(
+        tmp_path, {"mirror_major_reporter_min_share": 1.5, "mirror_measured_reporter_codes": []}
     )
     share, status = one(
         warehouse,
@@ -165,6 +164,66 @@ def test_the_same_input_fails_on_todays_rule_without_the_major_partner_rule(tmp_
     )
     assert status == "ok" and share > 0.3  # 200 x 1.1 / (China + Germany) instead of unknown
     assert result.success  # (and Russia's cell is 'partner_not_reported', not a fault)
+    # Russia's cell: its value is unknown, and the row says so
+    assert one(
+        warehouse,
+        "select share, row_status, partner_value_is_unknown from marts.trade_shares "
+        "where republic_iso3 = 'TKM' and year = 2022 and flow = 'export' and basis = 'mirror' "
+        "and partner_iso3 = 'RUS'",
+    ) == (None, "partner_not_reported", True)
+
+
+def test_a_measured_partner_missing_makes_the_world_incomplete_however_small(tmp_path):
+    """Russia is one of the two partners measured: a partner-side world without it lacks Russia's
+    share even where Russia is a small part of it (below mirror_major_reporter_min_share, as in
+    Turkmenistan's partner-side exports of the demo snapshot). The major-partner rule is switched
+    off here (threshold above 1, as for a minor partner); the measured-partner rule alone
+    keeps TKM's world from 2022 incomplete, names Russia, and leaves both shares unknown."""
+    warehouse, result = build_russia_silent(tmp_path, {"mirror_major_reporter_min_share": 1.5})
+    assert result.success, result.exception
+    assert failed(result) == set()
+    rows = query(
+        warehouse,
+        """
+        select year, partner_iso3, share, row_status, is_preferred, world_is_complete,
+               partner_value_is_unknown, world_missing_partners
+        from marts.trade_shares
+        where republic_iso3 = 'TKM' and year in (2021, 2022) and flow = 'export'
+          and basis = 'mirror'
+        order by year, partner_iso3""",
+    )
+    assert [r[:1] + r[3:7] for r in rows] == [
+        (2021, "ok", True, True, False),
+        (2021, "ok", True, True, False),
+        (2022, "world_incomplete", False, False, False),  # China: a value, no share
+        (2022, "world_incomplete", False, False, True),  # Russia: unknown
+    ]
+    assert [r[2] is None for r in rows] == [False, False, True, True]
+    for row in rows[2:]:
+        assert row[7].startswith("Russian Federation (usually ")
+        assert row[7].endswith(
+            "a partner whose share is measured; not released to UN Comtrade for this year)"
+        )
+    # no leader, and the claim's span ends before the incomplete years
+    assert one(
+        warehouse,
+        "select china_share, russia_share, leader from marts.china_vs_russia "
+        "where source = 'comtrade' and republic_iso3 = 'TKM' and year = 2022 "
+        "and measure = 'export'",
+    ) == (None, None, None)
+    assert one(
+        warehouse,
+        "select last_year from marts.china_replacing_russia "
+        "where source = 'comtrade' and republic_iso3 = 'TKM' and measure = 'export'",
+    ) == (2021,)
+    assert (
+        query(
+            warehouse,
+            "select * from marts.trade_shares_preferred "
+            "where republic_iso3 = 'TKM' and year = 2022 and flow = 'export'",
+        )
+        == []
+    )
 
 
 def test_a_released_but_unlanded_reporter_year_fails_the_build_by_name(tmp_path):

@@ -9,7 +9,14 @@
       2. major partners: no reporter that usually makes up at least mirror_major_reporter_min_share
          of the world total (median of its share over the same baseline years, a year without its
          declaration counting 0) is missing - e.g. Russia, silent in UN Comtrade from 2022, in
-         Turkmenistan's partner-side world total.
+         Turkmenistan's partner-side imports;
+         and no measured partner (mirror_measured_reporter_codes: China, Russia - the partners whose
+         shares the warehouse gives) that usually declares trade with the republic (it declared in
+         at least mirror_measured_reporter_min_year_ratio of the baseline years) is missing,
+         however small its usual share: without it the world lacks one of the two shares measured
+         - e.g. Russia in Turkmenistan's partner-side exports from 2022 (below the major-partner
+         threshold in the demo snapshot).
+      Both kinds of missing partner are named in missing_major_reporters.
     The baseline is taken over every year held, never over the years a run asked for, so a run for
     one year judges it against the same usual count and partners as a full run.
     Total trade is complete when both flows are; its counts are those of the weaker flow (lowest
@@ -77,7 +84,10 @@ usual_reporters as (
         candidates.reporter_code,
         candidates.reporter_name,
         median(coalesce(declarations.value_usd / nullif(baseline_years.world_value_usd, 0), 0))
-            as usual_share
+            as usual_share,
+        -- in how many of the baseline years it declared trade with the republic, of how many
+        count(declarations.reporter_code) as declared_year_count,
+        count(*) as baseline_year_count
     from baseline_years
     inner join (
         select distinct d.republic_iso3, d.flow, d.reporter_code, d.reporter_name
@@ -96,9 +106,29 @@ usual_reporters as (
 
 ),
 
+usual_missing_candidates as (
+
+    -- the partners whose absence makes a world incomplete: the major ones, and the measured ones
+    -- (China, Russia) wherever they usually declare trade with the republic
+    select
+        *,
+        usual_share < {{ var('mirror_major_reporter_min_share') }} as is_minor_measured
+    from usual_reporters
+    where usual_share >= {{ var('mirror_major_reporter_min_share') }}
+    {%- set measured = var('mirror_measured_reporter_codes') %}
+    {%- if measured | length > 0 %}
+        or (
+            reporter_code in ({{ measured | join(', ') }})
+            and declared_year_count
+                >= {{ var('mirror_measured_reporter_min_year_ratio') }} * baseline_year_count
+        )
+    {%- endif %}
+
+),
+
 missing_majors as (
 
-    -- major partners without a declaration in a year that has a world total
+    -- major or measured partners without a declaration in a year that has a world total
     select
         worlds.republic_iso3,
         worlds.year,
@@ -106,12 +136,12 @@ missing_majors as (
         usual_reporters.reporter_code,
         usual_reporters.reporter_name,
         usual_reporters.usual_share,
+        usual_reporters.is_minor_measured,
         coalesce(reporter_years.release_status, 'unknown') as release_status
     from worlds
-    inner join usual_reporters
+    inner join usual_missing_candidates as usual_reporters
         on usual_reporters.republic_iso3 = worlds.republic_iso3
         and usual_reporters.flow = worlds.flow
-        and usual_reporters.usual_share >= {{ var('mirror_major_reporter_min_share') }}
     left join declarations
         on declarations.republic_iso3 = worlds.republic_iso3
         and declarations.year = worlds.year
@@ -184,7 +214,8 @@ missing_per_world as (
         list_sort(list(reporter_code)) as missing_major_reporter_codes,
         string_agg(
             reporter_name || ' (usually ' || cast(round(usual_share * 100) as integer)
-            || '% of it; ' || case release_status
+            || '% of it' || case when is_minor_measured then ', a partner whose share is measured' else '' end
+            || '; ' || case release_status
                 when 'not released' then 'not released to UN Comtrade for this year'
                 when 'released' then 'released to UN Comtrade, but no declaration with the republic landed'
                 else 'no availability record for this year'
@@ -200,6 +231,7 @@ missing_per_world as (
             m.reporter_code,
             any_value(m.reporter_name) as reporter_name,
             max(m.usual_share) as usual_share,
+            bool_and(m.is_minor_measured) as is_minor_measured,
             any_value(m.release_status) as release_status
         from unioned
         inner join missing_majors as m
