@@ -93,7 +93,8 @@ joined as (
         partner.value_usd as partner_value_usd,
         world.value_usd as world_value_usd,
         coalesce(partner.is_imputed_zero, false) as partner_value_is_imputed_zero,
-        coalesce(partner.is_value_unknown, false) as partner_value_is_unknown,
+        -- a partner record without a usable total (row_status 'partner_value_unknown')
+        coalesce(partner.is_value_unknown, false) as partner_record_is_unusable,
         -- for total: the count of the weaker flow, the one its usual count is compared with
         coalesce(mirror_worlds.reporter_count, world.reporter_count) as world_reporter_count,
         mirror_worlds.usual_reporter_count as world_usual_reporter_count,
@@ -159,7 +160,7 @@ statused as (
             when basis = 'mirror' and not coalesce(world_is_complete, false) then 'world_incomplete'
             when world_value_usd <= 0 then 'world_not_positive'
             -- a record is there but gives no usable value: unknown, never 0
-            when partner_value_is_unknown then 'partner_value_unknown'
+            when partner_record_is_unusable then 'partner_value_unknown'
             -- the partner released nothing to UN Comtrade that year (Russia from 2022)
             when partner_value_usd is null and basis = 'mirror'
                 and partner_release_status = 'not released' then 'partner_not_reported'
@@ -197,7 +198,10 @@ comtrade_rows as (
         world_value_usd,
         case when row_status = 'ok' then partner_value_usd / world_value_usd end as share,
         partner_value_is_imputed_zero,
-        partner_value_is_unknown,
+        -- the partner's value is not known, whatever the reason (no record, a record without a
+        -- usable total, the partner released nothing, nothing on this basis yet, a quarantined
+        -- record): never 0, and no share rests on it. An imputed 0 is a value.
+        partner_value_usd is null as partner_value_is_unknown,
         world_reporter_count,
         world_usual_reporter_count,
         case when basis = 'mirror' then world_is_complete end as world_is_complete,
@@ -324,7 +328,9 @@ imf_rows as (
                 then imf.share
         end as share,
         false as partner_value_is_imputed_zero,
-        false as partner_value_is_unknown,
+        -- the IMF gives no value for the partner (value_status 'partner_missing', or nothing at
+        -- all): unknown, never 0
+        imf.partner_value_usd is null as partner_value_is_unknown,
         cast(null as bigint) as world_reporter_count,
         cast(null as double) as world_usual_reporter_count,
         cast(null as boolean) as world_is_complete,
