@@ -512,6 +512,13 @@ def test_build_succeeds_with_only_the_release_window_warning(built):
         "china_growth_recomputed_like_for_like",
         "china_growth_summary_counts_recomputed",
         "coverage_reasons_name_partner_gaps",
+        "fdi_shares_world_is_partial_null_only_without_basis",
+        "fdi_shares_basis_switch_null_only_without_basis",
+        "china_vs_russia_world_is_partial_recomputed",
+        "china_vs_russia_says_when_the_fdi_world_is_partial",
+        "china_replacing_russia_partial_world_ends_flagged",
+        "china_replacing_russia_summary_counts_like_for_like",
+        "china_replacing_russia_fdi_prefers_a_complete_world_and_flags_a_partial_one",
     ):
         assert statuses[name] == "pass", name
 
@@ -675,6 +682,68 @@ def test_fdi_shares_and_statuses(built):
     not_computed = "China's share not computed"
     assert reasons["GEO 2020"] == f"reported: China's cell is confidential: {not_computed}"
     assert reasons["BLR 2023"] == f"reported: China's cell is missing: {not_computed}"
+
+
+def test_fdi_partial_worlds_are_flagged_and_left_out_of_the_claim(built):
+    warehouse, _ = built
+    # a year without a basis has no world total: partial and switched are unknown, not false
+    flags = {
+        (r, y): (basis, partial, switched)
+        for r, y, basis, partial, switched in query(
+            warehouse,
+            "select republic_iso3, year, basis, world_is_partial, basis_changed_from_previous_year "
+            "from marts.fdi_shares where partner_iso3 = 'CHN'",
+        )
+    }
+    assert flags[("ARM", 2024)] == (None, None, None)
+    assert flags[("TKM", 2019)] == ("derived", True, False)
+    assert flags[("EST", 2021)] == ("derived", True, True)
+    assert flags[("EST", 2022)] == ("reported", False, True)
+    assert one(
+        warehouse,
+        "select count(*) from marts.fdi_shares where basis is null "
+        "and (world_is_partial is not null or basis_changed_from_previous_year is not null)",
+    ) == (0,)
+    # china_vs_russia says when a leader is named on a partial (derived) world
+    assert query(
+        warehouse,
+        """
+        select year, basis, leader, world_is_partial from marts.china_vs_russia
+        where republic_iso3 = 'EST' and measure = 'fdi_inward' and year between 2020 and 2022
+        order by year""",
+    ) == [
+        (2020, "reported", "Russia", False),
+        (2021, "derived", "Russia", True),
+        (2022, "reported", "China", False),
+    ]
+    assert one(
+        warehouse,
+        "select count(*) from marts.china_vs_russia where leader is not null "
+        "and world_is_partial is null",
+    ) == (0,)
+    # the claim: a span on the republic's own (complete) world total is preferred to a longer
+    # one on the derived world; a span on a partial world only is flagged and left out
+    assert query(
+        warehouse,
+        """
+        select republic_iso3, basis, first_year, last_year, world_is_partial_first,
+            world_is_partial_last, counted_in_claim
+        from marts.china_replacing_russia
+        where source = 'imf_dip' and republic_iso3 in ('EST', 'TKM') order by 1""",
+    ) == [
+        ("EST", "reported", 2019, 2023, False, False, True),
+        ("TKM", "derived", 2019, 2023, True, True, False),
+    ]
+    compared, left_out, summary = one(
+        warehouse,
+        "select republics_compared, republics_left_out_partial_world, summary "
+        "from marts.china_replacing_russia_summary where source = 'imf_dip'",
+    )
+    assert (compared, left_out) == (13, 1)
+    assert summary.endswith(
+        "; 1 more republic left out: the world total at an end of the span is partial "
+        "(derived from counterpart reports), not like for like"
+    )
 
 
 def test_china_vs_russia(built):

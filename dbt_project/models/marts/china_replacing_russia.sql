@@ -9,11 +9,17 @@
         row_status 'ok' for China and Russia - a share no side declares, or over an incomplete
         partner-side world total, never counts; FDI: both positions and a positive world
         position of the same derivation);
-      - the basis: the one with the most such years (the republic's own report first on a tie),
-        so both ends are on it;
+      - the basis: one on a complete world total that gives a span (two years or more) first -
+        an FDI derived (SCC) world total sums only the counterparts that report, so it is
+        partial, and the set of reporters can change between the two ends; then the one with
+        the most such years (the republic's own report first on a tie), so both ends are on it;
       - the span: its first to its last such year.
     china_replacing_russia = China's share rose and Russia's fell over it. Nominal growth (US
     dollars, which rise with prices alone) is kept beside it, over the same span and basis.
+    world_is_partial_first / _last say whether an end's world total is partial (FDI derived); a
+    span with a partial end is not like for like: its result stays in the row, flagged and
+    explained in note, and counted_in_claim is false, so that the summary leaves it out of the
+    count (and counts it apart).
 -#}
 with
 
@@ -59,6 +65,8 @@ trade as (
         max(share) filter (where partner_iso3 = 'RUS') as russia_share,
         max(partner_value_usd) filter (where partner_iso3 = 'CHN') as china_value_usd,
         max(partner_value_usd) filter (where partner_iso3 = 'RUS') as russia_value_usd,
+        -- an 'ok' row is never over an incomplete partner-side world total
+        false as world_is_partial,
         list_sort(list_distinct(flatten(list(landing_ids)))) as landing_ids,
         nullif(array_to_string(list_sort(list_distinct(
             flatten(list(string_split(vintage, ', ')))
@@ -84,6 +92,8 @@ fdi as (
         max(partner_position_usd / world_position_usd) filter (where partner_iso3 = 'RUS') as russia_share,
         max(partner_position_usd) filter (where partner_iso3 = 'CHN') as china_value_usd,
         max(partner_position_usd) filter (where partner_iso3 = 'RUS') as russia_value_usd,
+        -- a derived (SCC) world total sums only the counterparts that report: partial
+        derivation = 'derived' as world_is_partial,
         list_sort(list_distinct(flatten(list(landing_ids)))) as landing_ids,
         nullif(array_to_string(list_sort(list_distinct(
             flatten(list(string_split(vintage, ', ')))
@@ -107,14 +117,20 @@ known as (
 
 bases as (
 
-    -- the basis with the most years in which both shares are known
+    -- a basis on a complete world total that gives a span first; then the one with the most
+    -- years in which both shares are known; the republic's own report first on a tie
     select
         source,
         republic_iso3,
         measure,
-        arg_max(basis, [years, case basis when 'reported' then 1 else 0 end]) as basis
+        arg_max(basis, [
+            case when not partial and years > 1 then 1 else 0 end,
+            years,
+            case basis when 'reported' then 1 else 0 end
+        ]) as basis
     from (
-        select source, republic_iso3, measure, basis, count(*) as years
+        select source, republic_iso3, measure, basis, bool_or(world_is_partial) as partial,
+            count(*) as years
         from known
         group by source, republic_iso3, measure, basis
     ) as per_basis
@@ -154,6 +170,8 @@ ends as (
         last_k.china_value_usd as china_value_last_usd,
         first_k.russia_value_usd as russia_value_first_usd,
         last_k.russia_value_usd as russia_value_last_usd,
+        first_k.world_is_partial as world_is_partial_first,
+        last_k.world_is_partial as world_is_partial_last,
         list_sort(list_distinct(flatten([first_k.landing_ids, last_k.landing_ids]))) as landing_ids,
         nullif(array_to_string(list_sort(list_distinct(flatten([
             coalesce(string_split(first_k.vintage, ', '), []), coalesce(string_split(last_k.vintage, ', '), [])
@@ -220,10 +238,28 @@ final as (
         ends.russia_value_last_usd,
         case when ends.last_year > ends.first_year
             then ends.russia_value_last_usd < ends.russia_value_first_usd end as russia_value_fell,
+        ends.world_is_partial_first,
+        ends.world_is_partial_last,
+        -- the claim counts only like-for-like spans: measured, on a complete world at both ends
+        coalesce(
+            ends.last_year > ends.first_year
+            and not ends.world_is_partial_first and not ends.world_is_partial_last,
+            false
+        ) as counted_in_claim,
         case
             when grid.republic_iso3 = 'RUS' then 'the republic is Russia: no Russian share to compare'
             when ends.first_year is null then 'no year in which China''s and Russia''s shares are both known on one basis'
             when ends.first_year = ends.last_year then 'a single year with both shares known: no change measured'
+            when ends.world_is_partial_first or ends.world_is_partial_last then
+                'the world total is partial at '
+                || case
+                    when ends.world_is_partial_first and ends.world_is_partial_last then 'both ends'
+                    when ends.world_is_partial_first then 'the first end'
+                    else 'the last end'
+                end
+                || ' (IMF DIP derived from counterpart reports: a sum of the counterparts that'
+                || ' report, which can change between years): the shares are not like for like,'
+                || ' so the span is left out of the summary''s count'
         end as note,
         ends.vintage,
         coalesce(source_kinds.is_synthetic, false) as is_synthetic,

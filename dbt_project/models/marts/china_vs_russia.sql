@@ -4,12 +4,24 @@
     fdi_shares, source 'imf_dip'), with who leads and since when, within the source's own series.
     landing_ids and vintage are those of the China and Russia rows the shares come from;
     is_synthetic is the source's kind (a series never mixes sources, nor real with synthetic).
+    world_is_partial says whether the shares rest on a partial world total: an FDI derived (SCC)
+    world sums only the counterparts that report, so a leader named on it is named on a partial
+    world and says so (the trade side never uses an incomplete partner-side world: such a row is
+    not preferred, its shares are not here). lead_history_on_partial_world says whether the
+    series' lead history (first_year_china_led, china_led_continuously_since) rests on any such
+    year.
 -#}
 with
 
 trade_rows as (
 
     select source, republic_iso3, republic_name, year, flow as measure, partner_iso3, share, basis,
+        -- a preferred row is never over an incomplete partner-side world (trade_shares): false
+        -- there; the expression keeps the rule if that ever changes
+        case
+            when basis = 'mirror' then not coalesce(world_is_complete, false)
+            when basis is not null then false
+        end as world_is_partial,
         landing_ids, vintage, is_synthetic, is_preferred
     from {{ ref('trade_shares') }}
 
@@ -31,8 +43,8 @@ spine as (
 
 trade as (
 
-    select source, republic_iso3, year, measure, partner_iso3, share, basis, landing_ids, vintage,
-        is_synthetic
+    select source, republic_iso3, year, measure, partner_iso3, share, basis, world_is_partial,
+        landing_ids, vintage, is_synthetic
     from trade_rows
     where is_preferred
 
@@ -40,8 +52,9 @@ trade as (
 
 fdi as (
 
+    -- world_is_partial: true on the derived basis, null without a basis (fdi_shares)
     select 'imf_dip' as source, republic_iso3, year, 'fdi_inward' as measure, partner_iso3, share,
-        basis, landing_ids, vintage, is_synthetic
+        basis, world_is_partial, landing_ids, vintage, is_synthetic
     from {{ ref('fdi_shares') }}
 
 ),
@@ -75,6 +88,8 @@ pivoted as (
         max(share) filter (where partner_iso3 = 'RUS') as russia_share,
         max(basis) filter (where partner_iso3 = 'CHN') as china_basis,
         max(basis) filter (where partner_iso3 = 'RUS') as russia_basis,
+        -- either share over a partial world total: the comparison is on a partial world
+        bool_or(world_is_partial) filter (where partner_iso3 in ('CHN', 'RUS')) as world_is_partial,
         list_sort(list_distinct(flatten(list(landing_ids)))) as landing_ids,
         nullif(array_to_string(list_sort(list_distinct(
             flatten(list(string_split(vintage, ', ')))
@@ -107,6 +122,7 @@ compared as (
             else 'tie'
         end as leader,
         round((pivoted.china_share - pivoted.russia_share) * 100, 6) as lead_pp,
+        pivoted.world_is_partial,
         coalesce(pivoted.landing_ids, []::varchar[]) as landing_ids,
         pivoted.vintage,
         coalesce(pivoted.is_synthetic, source_kinds.is_synthetic, false) as is_synthetic
@@ -132,7 +148,11 @@ with_history as (
         ) as last_year_china_did_not_lead,
         max(year) filter (where leader is not null) over (
             partition by source, republic_iso3, measure
-        ) as last_year_compared
+        ) as last_year_compared,
+        -- the lead history rests on the compared years: does any of them have a partial world?
+        bool_or(world_is_partial) filter (where leader is not null) over (
+            partition by source, republic_iso3, measure
+        ) as lead_history_on_partial_world
     from compared
 
 ),
@@ -150,6 +170,7 @@ final as (
         basis,
         leader,
         lead_pp,
+        world_is_partial,
         first_year_china_led,
         -- start of the uninterrupted run of China-led years that reaches the latest compared year
         case
@@ -159,6 +180,7 @@ final as (
                 where leader = 'China' and year > coalesce(last_year_china_did_not_lead, -1)
             ) over (partition by source, republic_iso3, measure)
         end as china_led_continuously_since,
+        lead_history_on_partial_world,
         vintage,
         is_synthetic,
         landing_ids

@@ -3,7 +3,8 @@
     every republic x year held (from fdi_first_year) x partner, on one basis per republic-year
     (see int_fdi_bases_chosen). A derived (SCC) world total sums only the counterpart economies
     that report: flagged partial. A series whose basis differs from the previous year's is
-    flagged, so that a comparison across the switch is not taken for like with like.
+    flagged, so that a comparison across the switch is not taken for like with like. Both flags
+    are null (unknown) in a year without a basis (no observation).
 -#}
 with
 
@@ -91,12 +92,14 @@ final as (
         end as value_status,
         partner_is_confidential,
         world_is_confidential,
-        -- a derived world total is a sum of the counterparts that report, not the whole world
-        coalesce(basis = 'derived', false) as world_is_partial,
-        -- the basis of the republic's series changes from the previous year that has one
-        coalesce(basis <> lag(basis) over (
+        -- a derived world total is a sum of the counterparts that report, not the whole world;
+        -- unknown (null) without a basis: there is no world total to judge
+        case when basis is not null then basis = 'derived' end as world_is_partial,
+        -- the basis of the republic's series changes from the previous year that has one (false
+        -- in the first such year); unknown (null) in a year without a basis
+        case when basis is not null then coalesce(basis <> lag(basis) over (
             partition by republic_iso3, partner_iso3, basis is not null order by year
-        ), false) as basis_changed_from_previous_year,
+        ), false) end as basis_changed_from_previous_year,
         is_release_lag,
         'imf_dip' as source,
         vintage,
