@@ -237,7 +237,10 @@ def read_coverage(con) -> Coverage:
         f"""
         select republic_iso3, year, measure, status, coalesce(source, ''), coalesce(reason, ''),
                {synthetic_expression(columns)}
-        from marts.coverage order by republic_iso3, year
+        from marts.coverage
+        -- the grid is UN Comtrade's and IMF DIP's; the IMF's goods trade has rows of its own
+        where {"source_id <> 'imf'" if "source_id" in columns else "true"}
+        order by republic_iso3, year
         """
     ).fetchall()
     cells: dict[str, dict] = defaultdict(dict)

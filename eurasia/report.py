@@ -148,14 +148,22 @@ def data_quality_lines(con) -> list[str]:
 
 
 def coverage_lines(con) -> list[str]:
+    # one line per source and measure: the IMF's goods trade has rows of its own (source_id)
+    has_source = con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'marts' "
+        "and table_name = 'coverage' and column_name = 'source_id'"
+    ).fetchone()[0]
+    measure = "measure"
+    if has_source:
+        measure += " || case when source_id = 'imf' then ' (IMF)' else '' end"
     rows = con.execute(
-        "select measure, status, count(*) from marts.coverage group by all order by 1, 2"
+        f"select {measure}, status, count(*) from marts.coverage group by all order by 1, 2"
     ).fetchall()
     by_measure: dict[str, list[str]] = {}
     for measure, status, n in rows:
         by_measure.setdefault(measure, []).append(f"{status} {n}")
     return ["Coverage (republic-years by status):"] + [
-        f"  {measure:10} " + ", ".join(parts) for measure, parts in sorted(by_measure.items())
+        f"  {measure:16} " + ", ".join(parts) for measure, parts in sorted(by_measure.items())
     ]
 
 

@@ -194,7 +194,7 @@ def test_make_sql_runs_piped_sql_on_the_published_copy_and_exits(demo):
     result = subprocess.run(
         ["make", "-s", "sql"],
         input=".mode csv\nselect count(*) as republics from marts.coverage where year = 2010 "
-        "and measure = 'total';\n",
+        "and measure = 'total' and source_id = 'comtrade';\n",
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,

@@ -77,7 +77,7 @@ def test_mart_keys_are_the_grains_dbt_tests_so_two_sources_are_not_duplicates():
     # Comtrade and IMF rows of one cell differ only by their source: both in the key.
     assert keys["trade_shares"][0] == "source_dataset"
     assert "source" in keys["china_vs_russia"]
-    assert keys["coverage"] == ("republic_iso3", "year", "measure")
+    assert keys["coverage"] == ("source_id", "republic_iso3", "year", "measure")
 
 
 def test_a_mart_missing_altogether_is_all_lost(clean, tmp_path):

@@ -314,7 +314,7 @@ def unflagged_cells(published: Path, cells) -> list[str]:
         for iso3, year, flow in sorted(cells):
             row = con.execute(
                 "select status, reason from marts.coverage "
-                "where republic_iso3 = ? and year = ? and measure = ?",
+                "where republic_iso3 = ? and year = ? and measure = ? and source_id <> 'imf'",
                 [iso3, year, measures.get(flow, flow)],
             ).fetchone()
             if row is None or not re.search(QUARANTINE_FLAG, f"{row[0]} {row[1]}"):

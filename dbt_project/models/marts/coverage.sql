@@ -12,6 +12,10 @@
     they do not change the status. landing_ids and vintage are those of the rows the status rests
     on (for a gap: the incomplete partner-side rows, if any). Built from intermediate models
     only, so that it is rebuilt - and explains the gaps - even when a test of a share mart fails.
+    Each source has rows of its own (source_id: 'comtrade', 'imf_dip', and 'imf' once any IMF
+    goods trade is loaded): the IMF's over the trade years and every year an IMF copy gives,
+    'reported' where the preferred copy gives the republic's World total, else 'unknown' or 'not
+    yet released' (after the copy's last year, or inside the release window), with the reason.
 -#}
 with
 
@@ -408,11 +412,150 @@ fdi_coverage as (
 
 ),
 
+imf_values as (
+
+    select * from {{ ref('int_imf_trade_shares_computed') }}
+
+),
+
+imf_datasets as (
+
+    -- per republic x year x flow of a republic-year an IMF copy gives figures for, the copy the
+    -- marts prefer (trade_shares.is_preferred): the live IMTS one where it gives the World
+    -- total, else the bundled DOTS one
+    select distinct on (republic_iso3, year, flow) source, republic_iso3, year, flow
+    from imf_values
+    order by republic_iso3, year, flow, world_value_usd is null, source <> 'imf_imts'
+
+),
+
+imf_extent as (
+
+    -- the years the loaded IMF copies give any figure for: after the last one the IMF has not
+    -- yet released (in the copy loaded); none at all when no IMF goods trade is loaded
+    select
+        min(year) as first_year,
+        max(year) as last_year,
+        string_agg(distinct vintage, ', ' order by vintage) as vintages,
+        bool_or(is_synthetic) as is_synthetic
+    from imf_values
+    where world_value_usd is not null or partner_value_usd is not null
+    having count(*) > 0
+
+),
+
+imf_spine as (
+
+    -- the trade spine's years and every year an IMF copy gives (the IMF's reach earlier)
+    select republic_iso3, republic_name, year, measure, is_release_lag
+    from spine
+    where measure in ('export', 'import', 'total')
+    union
+    select
+        republics.republic_iso3,
+        republics.republic_name,
+        imf_years.year,
+        m.measure,
+        imf_years.year >= {{ release_window_start() }} as is_release_lag
+    from {{ ref('republics') }} as republics
+    cross join (select distinct year from imf_values) as imf_years
+    cross join (values ('export'), ('import'), ('total')) as m (measure)
+
+),
+
+imf_flows as (
+
+    -- the preferred copy's figures per republic x year x flow, and the partner cells without a
+    -- share although the World total is there
+    select
+        v.republic_iso3,
+        v.year,
+        v.flow as measure,
+        v.source as source_dataset,
+        any_value(v.world_value_usd) as world_value_usd,
+        bool_or(v.is_estimate) as is_estimate,
+        string_agg(
+            case
+                when v.value_status = 'partner_missing' then
+                    'the IMF gives no ' || partners.short_name || ' value for '
+                    || case v.flow when 'total' then 'its exports or imports' else 'this flow' end
+                    || ': ' || partners.short_name || '''s share unknown, not 0'
+                when v.value_status = 'ok' and v.partner_value_usd > v.world_value_usd * (1 + 1e-9) then
+                    'the IMF''s ' || partners.short_name || ' value exceeds its World total (an anomaly'
+                    || ' of the source): ' || partners.short_name || '''s share not computed'
+            end,
+            '; ' order by v.partner_iso3
+        ) as partner_cells,
+        list_sort(list_distinct(flatten(list(v.landing_ids)))) as landing_ids,
+        any_value(v.vintage) as vintage,
+        bool_or(v.is_synthetic) as is_synthetic
+    from imf_values as v
+    inner join imf_datasets using (source, republic_iso3, year, flow)
+    inner join partners on partners.partner_iso3 = v.partner_iso3
+    group by all
+
+),
+
+imf_coverage as (
+
+    select
+        'imf' as source_id,
+        s.republic_iso3,
+        s.republic_name,
+        s.year,
+        s.measure,
+        s.is_release_lag,
+        case
+            when f.world_value_usd > 0 then 'reported'
+            when f.source_dataset is null and (s.year > x.last_year or s.is_release_lag)
+                then 'not yet released'
+            else 'unknown'
+        end as status,
+        nullif(concat_ws('; ',
+            case
+                when f.source_dataset is null and s.year > x.last_year then
+                    'the IMF goods trade loaded (' || x.vintages || ') gives no figure after '
+                    || x.last_year || ': not yet released in it'
+                when f.source_dataset is null and s.is_release_lag then
+                    'inside the ' || {{ var('release_lag_years') }} || '-year release window (years from '
+                    || {{ release_window_start() }} || '): the IMF gives no figure of the republic for'
+                    || ' this year yet'
+                when f.source_dataset is null then
+                    'the IMF gives no goods-trade figure of the republic for this year (its figures run '
+                    || x.first_year || '-' || x.last_year || '): shares unknown'
+                when f.world_value_usd is null then
+                    'the IMF gives no World total of the republic''s '
+                    || case s.measure when 'total' then 'exports or imports' else s.measure || 's' end
+                    || ' for this year: shares not computed'
+                when f.world_value_usd <= 0 then
+                    'the IMF''s World total is zero or negative: shares not computed'
+            end,
+            case when f.is_estimate then 'includes a value the IMF marks as an estimate (e)' end,
+            case when f.world_value_usd > 0 then f.partner_cells end
+        ), '') as reason,
+        case when f.source_dataset is not null then 'imf' end as basis,
+        cast(null as varchar) as republic_release,
+        false as is_extraction_gap,
+        coalesce(f.landing_ids, []::varchar[]) as landing_ids,
+        f.vintage,
+        f.source_dataset,
+        coalesce(f.is_synthetic, x.is_synthetic) as source_is_synthetic
+    from imf_spine as s
+    cross join imf_extent as x
+    left join imf_flows as f
+        on f.republic_iso3 = s.republic_iso3
+        and f.year = s.year
+        and f.measure = s.measure
+
+),
+
 unioned as (
 
-    select * from trade_coverage
-    union all
-    select * from fdi_coverage
+    select 'comtrade' as source_id, * from trade_coverage
+    union all by name
+    select 'imf_dip' as source_id, * from fdi_coverage
+    union all by name
+    select * from imf_coverage
 
 ),
 
@@ -454,23 +597,32 @@ checked as (
         on q.republic_iso3 = unioned.republic_iso3
         and q.year = unioned.year
         and q.measure = unioned.measure
+        -- the loader quarantines UN Comtrade and IMF DIP records only
+        and unioned.source_id in ('comtrade', 'imf_dip')
 
 ),
 
 final as (
 
     select
+        source_id,
         republic_iso3,
         republic_name,
         year,
         measure,
         status,
-        case status
-            when 'reported' then
+        case
+            when source_id = 'imf' and status = 'reported' then
+                case source_dataset
+                    when 'imf_imts' then 'IMF goods trade (IMTS, live), reported by the republic'
+                    else 'IMF goods trade (DOTS, bundled workbooks), reported by the republic'
+                end
+            when source_id = 'imf' then null
+            when status = 'reported' then
                 case when measure = 'fdi_inward' then 'IMF DIP, reported'
                     else 'UN Comtrade, reported by the republic' end
-            when 'mirror' then 'UN Comtrade, partner-side (mirror)'
-            when 'derived' then 'IMF DIP, derived from counterpart reports'
+            when status = 'mirror' then 'UN Comtrade, partner-side (mirror)'
+            when status = 'derived' then 'IMF DIP, derived from counterpart reports'
         end as source,
         reason,
         republic_release,
@@ -479,8 +631,9 @@ final as (
         vintage,
         -- a republic-year without values is of the kind of its source's other rows
         coalesce(
+            source_is_synthetic,
             vintage like '%demo-%',
-            bool_or(vintage like '%demo-%') over (partition by measure = 'fdi_inward'),
+            bool_or(vintage like '%demo-%') over (partition by source_id),
             false
         ) as is_synthetic,
         landing_ids

@@ -81,6 +81,7 @@ no_side_declares as (
     from coverage
     where status = 'unknown'
       and coalesce(reason, '') not like 'quarantined: %'  -- listed as record_quarantined
+      and source_id <> 'imf'  -- the IMF's empty cells are listed as imf_value_missing
 
 ),
 

@@ -47,7 +47,8 @@ gaps as (
 select gaps.*, coverage.status, coverage.reason
 from gaps
 left join {{ ref('coverage') }} as coverage
-    on coverage.republic_iso3 = gaps.republic_iso3
+    on coverage.source_id = case gaps.measure when 'fdi_inward' then 'imf_dip' else 'comtrade' end
+    and coverage.republic_iso3 = gaps.republic_iso3
     and coverage.year = gaps.year
     and coverage.measure = gaps.measure
 where coverage.reason is null
