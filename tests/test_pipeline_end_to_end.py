@@ -7,7 +7,9 @@ data in the real wire formats, cut answers at the record caps, and answer some r
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import os
 import secrets
@@ -18,8 +20,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from eurasia import reference
 from eurasia.demo import SNAPSHOT_YEARS
 from eurasia.demo.generate_snapshot import FDI_YEARS
+from eurasia.demo.imf_imts_api import ImfDataflows, ImfImtsEngine, bundled_observations
 from eurasia.demo.snapshot_engines import COMTRADE_SNAPSHOT, snapshot_routes
 from eurasia.demo.standin import Fault, StandinServer
 from eurasia.settings import PROJECT_ROOT
@@ -78,6 +82,89 @@ def share(warehouse: Path, iso3: str, year: int, flow: str, partner: str, basis:
     return rows[0][0]
 
 
+# Holes the IMTS stand-in of the live run leaves in the real data it re-serves, so that the run
+# meets what the IMF does: an observation not served, one served without a value, a republic-year
+# with no figure at all. (country, indicator, counterpart, year); counterpart None = every one.
+IMTS_NOT_SERVED = {
+    ("KGZ", "MG_CIF_USD", "RUS", 2014),  # Russia's value of Kyrgyzstan's imports
+    ("ARM", "XG_FOB_USD", "G001", 2015),  # Armenia's world exports
+    ("TJK", "XG_FOB_USD", None, 2013),  # Tajikistan 2013: nothing at all
+    ("TJK", "MG_CIF_USD", None, 2013),
+}
+IMTS_SERVED_EMPTY = {("UZB", "XG_FOB_USD", "CHN", 2016)}  # OBS_VALUE ''
+IMTS_INDICATORS = {"export": "XG_FOB_USD", "import": "MG_CIF_USD"}
+
+
+def imts_with_holes() -> list[dict[str, str]]:
+    rows = []
+    for row in bundled_observations():
+        key = (
+            row["COUNTRY"],
+            row["INDICATOR"],
+            row["COUNTERPART_COUNTRY"],
+            int(row["TIME_PERIOD"]),
+        )
+        if key in IMTS_NOT_SERVED or (*key[:2], None, key[3]) in IMTS_NOT_SERVED:
+            continue
+        rows.append({**row, "OBS_VALUE": ""} if key in IMTS_SERVED_EMPTY else row)
+    return rows
+
+
+def landed_imts(raw_zone: Path) -> dict[tuple[str, str, str, int], str]:
+    """What the IMTS stand-in served, read back from the landed SDMX-CSV bodies (csv module)."""
+    served = {}
+    bodies = sorted(raw_zone.glob("imf_imts/**/*.csv.gz")) + sorted(
+        raw_zone.glob("imf_imts/**/*.csv")
+    )
+    assert bodies, f"no IMTS answer landed under {raw_zone}"
+    for path in bodies:
+        text = (
+            gzip.decompress(path.read_bytes()).decode()
+            if path.suffix == ".gz"
+            else path.read_text()
+        )
+        for row in csv.DictReader(io.StringIO(text)):
+            key = (
+                row["COUNTRY"],
+                row["INDICATOR"],
+                row["COUNTERPART_COUNTRY"],
+                int(row["TIME_PERIOD"]),
+            )
+            served[key] = row["OBS_VALUE"]
+    return served
+
+
+def imf_shares_served(served, years: range) -> dict[tuple[str, int, str, str], float | None]:
+    """(republic, year, flow, partner) -> partner / World of the served values, None where one
+    is not served or empty; total = (exports + imports) / (world exports + world imports), only
+    where all four are there. Only republic-years with some figure served (the marts have no
+    IMF row for the others; coverage says why)."""
+
+    def value(country, indicator, counterpart, year) -> float | None:
+        text = served.get((country, indicator, counterpart, year))
+        return float(text) if text not in (None, "") else None
+
+    shares = {}
+    for republic in (economy.iso3 for economy in reference.republics()):
+        for year in years:
+            if not any(k[0] == republic and k[3] == year for k in served):
+                continue
+            for partner in {"CHN", "RUS"} - {republic}:
+                parts = []
+                for flow, indicator in IMTS_INDICATORS.items():
+                    p = value(republic, indicator, partner, year)
+                    w = value(republic, indicator, "G001", year)
+                    assert w is None or (w > 0 and (p is None or p <= w)), (republic, year, flow)
+                    shares[republic, year, flow, partner] = None if None in (p, w) else p / w
+                    parts.append((p, w))
+                (pe, we), (pi, wi) = parts
+                complete = None not in (pe, we, pi, wi)
+                shares[republic, year, "total", partner] = (
+                    (pe + pi) / (we + wi) if complete else None
+                )
+    return shares
+
+
 def mirror_world(served, partner: int, flow_declared: str, year: int) -> float:
     """What all reporters declare with `partner`, less the EU aggregate and the partner itself."""
     return sum(
@@ -117,7 +204,7 @@ def test_offline_run_covers_every_republic_year_and_measure(snapshot_run):
     ((republics, years, measures, rows),) = query(
         warehouse,
         "select count(distinct republic_iso3), count(distinct year), count(distinct measure), "
-        "count(*) from marts.coverage",
+        "count(*) from marts.coverage where source_id <> 'imf'",
     )
     assert (republics, years, measures) == (15, YEARS, 4)
     # Trade: every year, three measures; FDI: from the first year the IMF data cover.
@@ -125,6 +212,24 @@ def test_offline_run_covers_every_republic_year_and_measure(snapshot_run):
     assert query(warehouse, "select count(*) from marts.coverage where status = 'missing'") == [
         (0,)
     ]
+    # The IMF's goods trade (real, bundled DOTS): its own rows, for every republic and flow of
+    # the trade years and of every year the workbooks give (1989, then from 1992).
+    imf_years = {
+        y
+        for (y,) in query(
+            warehouse, "select distinct year from marts.trade_shares where source = 'imf'"
+        )
+    }
+    years_held = imf_years | set(range(FIRST_YEAR, LAST_YEAR + 1))
+    imf = query(
+        warehouse,
+        "select count(*), count(distinct (republic_iso3, year, measure)), "
+        "count(distinct year), bool_or(is_synthetic), "
+        "count(*) filter (where status <> 'reported' and reason is null) "
+        "from marts.coverage where source_id = 'imf'",
+    )
+    n = 15 * len(years_held) * 3
+    assert imf == [(n, n, len(years_held), False, 0)]
     assert query(
         warehouse,
         "select count(distinct republic_iso3) from marts.fdi_shares where share is not null",
@@ -165,6 +270,11 @@ def test_live_run_against_misbehaving_standin_equals_served_values(tmp_path, key
     # Made at run time so that the only copy in the checkout could come from the pipeline.
     api_key = "k-" + secrets.token_hex(12) if keyed else None
     routes = {f"/{name}": engine for name, engine in snapshot_routes(api_key, api_key).items()}
+    # IMTS serves the real bundled figures with a few holes (IMTS_NOT_SERVED, IMTS_SERVED_EMPTY)
+    routes["/imf"] = ImfDataflows(
+        {"IMF.STA,IMTS": ImfImtsEngine(imts_with_holes, api_key=api_key)},
+        default=routes["/imf"].default,
+    )
     warehouse = tmp_path / "live" / "eurasia.duckdb"
     with StandinServer(routes) as server:
         server.fail_next(
@@ -208,12 +318,85 @@ def test_live_run_against_misbehaving_standin_equals_served_values(tmp_path, key
     )
     assert fdi[1] == "derived" and fdi[0] is not None
     assert query(warehouse, "select distinct vintage from raw.landings") == [("live",)]
+    assert_imf_shares_equal_served_values(warehouse, range(2013, 2017))
 
     if api_key:
         assert all(s.headers.get("Ocp-Apim-Subscription-Key") == api_key for s in seen)
         assert_key_written_nowhere(api_key, [warehouse.parent, PROJECT_ROOT])
     else:
         assert not any("Ocp-Apim-Subscription-Key" in s.headers for s in seen)
+
+
+def assert_imf_shares_equal_served_values(warehouse: Path, years: range) -> None:
+    """Every IMF row of the published trade_shares for the years asked is the arithmetic of what
+    the IMTS stand-in served (read back from the landed bodies, apart from the dbt SQL): all 15
+    republics, exports, imports and total, China and Russia; unknown where a value was not
+    served, with the reason; and coverage has a row for every republic-year, saying why where
+    the IMF gives no share."""
+    published = warehouse.parent / "published" / "eurasia.duckdb"
+    expected = imf_shares_served(landed_imts(warehouse.parent / "raw"), years)
+    rows = query(
+        published,
+        "select republic_iso3, year, flow, partner_iso3, share, row_status, notes, "
+        "source_dataset, is_preferred, is_synthetic from marts.trade_shares "
+        "where source = 'imf' and year between ? and ?",
+        [years.start, years.stop - 1],
+    )
+    got = {(r[0], r[1], r[2], r[3]): r[4:] for r in rows}
+    assert len(got) == len(rows)  # one row per republic-year-flow-partner: live IMTS only
+    assert set(got) == set(expected)
+    assert {key[0] for key in got} == {economy.iso3 for economy in reference.republics()}
+    assert {(ds, preferred, synthetic) for _, _, _, ds, preferred, synthetic in got.values()} == {
+        ("imf_imts", True, False)
+    }
+    wrong = {
+        key: (got[key][0], want)
+        for key, want in expected.items()
+        if got[key][0] != want  # exact: the same doubles divided (and added) the same way
+    }
+    assert not wrong, (
+        f"{len(wrong)} IMF shares differ from the served values, e.g. {sorted(wrong.items())[:5]}"
+    )
+    unknown = {key for key, want in expected.items() if want is None}
+    # the holes the stand-in left, and nothing else, are unknown - never 0 - and say why
+    assert {(r, y, f) for r, y, f, _ in unknown} == {
+        ("KGZ", 2014, "import"),
+        ("KGZ", 2014, "total"),
+        ("ARM", 2015, "export"),
+        ("ARM", 2015, "total"),
+        ("UZB", 2016, "export"),
+        ("UZB", 2016, "total"),
+    }
+    for key in unknown:
+        _, row_status, notes, *_ = got[key]
+        assert row_status in ("partner_missing", "no_world_value", "no_data"), (key, row_status)
+        assert notes and "the IMF gives no" in notes, (key, notes)
+
+    coverage = {
+        (r[0], r[1], r[2]): r[3:]
+        for r in query(
+            published,
+            "select republic_iso3, year, measure, status, reason, is_synthetic from marts.coverage "
+            "where source_id = 'imf' and year between ? and ?",
+            [years.start, years.stop - 1],
+        )
+    }
+    republics = [economy.iso3 for economy in reference.republics()]
+    assert set(coverage) == {
+        (r, y, m) for r in republics for y in years for m in ("export", "import", "total")
+    }
+    assert not any(synthetic for _, _, synthetic in coverage.values())
+    for measure in ("export", "import", "total"):  # served nothing: unknown, and why
+        status, reason, _ = coverage["TJK", 2013, measure]
+        assert status == "unknown" and "gives no goods-trade figure" in reason
+    for measure in ("export", "total"):  # no World total served
+        status, reason, _ = coverage["ARM", 2015, measure]
+        assert status == "unknown" and "gives no World total" in reason
+    assert coverage["KGZ", 2014, "import"][0] == "reported"
+    assert "the IMF gives no Russia value" in coverage["KGZ", 2014, "import"][1]
+    assert "the IMF gives no China value" in coverage["UZB", 2016, "export"][1]
+    reported = {k for k, (status, _, _) in coverage.items() if status == "reported"}
+    assert len(reported) == len(coverage) - 3 - 2
 
 
 def assert_key_written_nowhere(key: str, folders: list[Path]) -> None:
