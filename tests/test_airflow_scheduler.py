@@ -81,6 +81,11 @@ def processes_with_home(airflow_home: Path) -> list[str]:
     return found
 
 
+def python_path() -> str:
+    """This checkout first, then whatever the caller's PYTHONPATH adds (make test-clock-ahead)."""
+    return os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+
+
 def wait_for(what: str, check, timeout: float, supervisor: subprocess.Popen, log: Path):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -152,7 +157,7 @@ def test_make_airflow_runs_the_dag_under_the_scheduler(tmp_path):
         }
         env.update(
             AIRFLOW_HOME=str(airflow_home),
-            PYTHONPATH=str(PROJECT_ROOT),
+            PYTHONPATH=python_path(),
             AIRFLOW_PORT=str(port),
             AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
@@ -279,7 +284,7 @@ def refused_start(port: str, airflow_home: Path) -> str:
             **os.environ,
             "AIRFLOW_PORT": port,
             "AIRFLOW_HOME": str(airflow_home),
-            "PYTHONPATH": str(PROJECT_ROOT),
+            "PYTHONPATH": python_path(),
         },
         timeout=60,
     )
