@@ -164,7 +164,8 @@ worlds_lacking_partners as (
         coalesce(reporters.reporter_iso3, cast(missing.reporter_code as varchar)) as partner_iso3,
         'a partner-side world total includes every partner that usually makes up at least '
         || printf('%g', cast({{ var('mirror_major_reporter_min_share') }} * 100 as double))
-        || '% of it (else it is incomplete: no share)' as rule,
+        || '% of it, and China and Russia wherever they usually declare trade with the republic'
+        || ' (else it is incomplete: no share)' as rule,
         'partner-side world total ' || w.incompleteness as detail
     from {{ ref('int_trade_mirror_worlds_assessed') }} as w
     cross join unnest(w.missing_major_reporter_codes) as missing (reporter_code)

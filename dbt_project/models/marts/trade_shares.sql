@@ -104,6 +104,8 @@ joined as (
         mirror_worlds.missing_major_reporters as world_missing_partners,
         -- on the mirror basis the partner is itself the reporter: did it release the year?
         coalesce(partner_release.release_status, 'unknown') as partner_release_status,
+        -- and the republic itself, for the reason a reported-basis row has no value
+        coalesce(republic_release.release_status, 'unknown') as republic_release_status,
         republics_reporting.republic_iso3 is not null as republic_ever_reported,
         chosen.preferred_basis,
         list_sort(list_distinct(flatten(list_filter(
@@ -141,6 +143,11 @@ joined as (
     left join reporter_years as partner_release
         on partner_release.reporter_code = grid.partner_m49_code
         and partner_release.year = grid.year
+    left join {{ ref('republics') }} as republic_codes
+        on republic_codes.republic_iso3 = grid.republic_iso3
+    left join reporter_years as republic_release
+        on republic_release.reporter_code = republic_codes.m49_code
+        and republic_release.year = grid.year
 
 ),
 
@@ -234,6 +241,26 @@ comtrade_rows as (
                     else 'mirror: exports (partners'' imports / ' || {{ var('cif_fob_factor') }}
                         || ') + imports (partners'' exports x ' || {{ var('cif_fob_factor') }} || ')'
                 end
+            end,
+            -- a row with no value at all says why, like every other unknown
+            case when row_status = 'no_data' then
+                case
+                    when basis = 'mirror' then
+                        'no partner declared trade with the republic for this flow and year: unknown on this basis, not 0'
+                    when republic_release_status = 'not released' then
+                        'the republic released nothing to UN Comtrade for this year (per UN Comtrade''s'
+                        || ' data availability): unknown on this basis, not 0'
+                    when republic_release_status = 'released' then
+                        'the republic released this year to UN Comtrade, yet none of its records landed:'
+                        || ' unknown on this basis, not 0 (an extraction gap, see data_quality)'
+                    else 'no UN Comtrade record of the republic for this year and no availability record'
+                        || ' of the year: unknown on this basis, not 0'
+                end
+            end,
+            case when row_status = 'not_yet_released' then
+                'year inside the release window: '
+                || case when basis = 'mirror' then 'its partners have' else 'the republic has' end
+                || ' not yet released it to UN Comtrade; unknown for now, not 0'
             end,
             case when row_status = 'world_incomplete' then
                 'partner-side world total incomplete: ' || world_incompleteness
