@@ -56,8 +56,8 @@ def claim_lines(con, where: str = "true") -> list[str]:
     `where` picks the summary rows (one source each: a claim never mixes sources)."""
     rows = con.execute(
         "select measure, republics_compared, republics_china_share_rose_russia_share_fell, "
-        f"republics_china_value_rose from marts.china_replacing_russia_summary where {where} "
-        f"order by {MEASURE_ORDER}"
+        "republics_china_value_rose, republics_left_out_partial_world "
+        f"from marts.china_replacing_russia_summary where {where} order by {MEASURE_ORDER}"
     ).fetchall()
     names = {"total": "trade", "export": "exports", "import": "imports", "fdi_inward": "FDI"}
     lines = [
@@ -66,10 +66,19 @@ def claim_lines(con, where: str = "true") -> list[str]:
         " nominal: where China's US-dollar value rose over the same span, prices included)",
         f"  {'measure':8} {'shares':>12} {'nominal':>12}",
     ]
-    for measure, compared, replacing, nominal in rows:
+    left_out = []
+    for measure, compared, replacing, nominal, partial in rows:
         lines.append(
             f"  {names.get(measure, measure):8} {f'{replacing} of {compared}':>12} "
             f"{f'{nominal} of {compared}':>12}"
+        )
+        if partial:
+            left_out.append(f"{partial} for {names.get(measure, measure)}")
+    if left_out:
+        # a share over a partial world total (FDI derived from counterparts) is not like for like
+        lines.append(
+            f"  (republics left out, their span has a partial world total at an end: "
+            f"{', '.join(left_out)})"
         )
     return lines
 

@@ -67,8 +67,9 @@ def test_report_states_the_claim_on_shares_and_counts_data_quality(tmp_path):
         tmp_path,
         "create schema marts;"
         "create table marts.china_replacing_russia_summary as select * from (values "
-        "('export', 14, 9, 13), ('total', 14, 11, 14)) as t (measure, republics_compared, "
-        "republics_china_share_rose_russia_share_fell, republics_china_value_rose);"
+        "('export', 14, 9, 13, 0), ('total', 14, 11, 14, 0), ('fdi_inward', 13, 10, 13, 1)) "
+        "as t (measure, republics_compared, republics_china_share_rose_russia_share_fell, "
+        "republics_china_value_rose, republics_left_out_partial_world);"
         "create table marts.data_quality as select * from (values "
         "('no_side_declares', 'warn'), ('no_side_declares', 'warn'), ('fdi_basis_switch', 'warn')"
         ") as t (issue, severity)",
@@ -80,10 +81,15 @@ def test_report_states_the_claim_on_shares_and_counts_data_quality(tmp_path):
     finally:
         con.close()
     assert claim[0].startswith("Is China replacing Russia?")
-    assert [line.split() for line in claim[-2:]] == [
+    assert [line.split() for line in claim[-4:-1]] == [
         ["trade", "11", "of", "14", "14", "of", "14"],
         ["exports", "9", "of", "14", "13", "of", "14"],
+        ["FDI", "10", "of", "13", "13", "of", "13"],
     ]
+    # a span over a partial world total is left out of the count, and the summary says so
+    assert claim[-1] == (
+        "  (republics left out, their span has a partial world total at an end: 1 for FDI)"
+    )
     assert quality == [
         "Data quality (marts.data_quality): 3 source anomalies flagged, 0 blocking faults",
         "  flagged: fdi_basis_switch 1, no_side_declares 2",
