@@ -325,13 +325,22 @@ class Claim:
 
 
 def read_claim(con) -> Claim:
-    columns = mart_columns(con, "china_growth_summary")
-    source = "source, " if "source" in columns else ""
+    """The claim on shares - China's rose and Russia's fell - per source and measure.
+
+    Nominal growth alone rises with prices, so the share claim (china_replacing_russia_summary,
+    whose sentences give the nominal count beside) is the answer; china_growth_summary only
+    stands in for a copy published before that mart existed."""
+    mart = "china_replacing_russia_summary"
+    columns = mart_columns(con, mart)
+    order = "source, case measure when 'total' then 0 when 'export' then 1 else 2 end, measure"
+    if not columns:
+        mart, columns = "china_growth_summary", mart_columns(con, "china_growth_summary")
+        order = ("source, " if "source" in columns else "") + "partner_iso3, measure"
     rows = con.execute(
         f"""
         select summary, {synthetic_expression(columns)} as synthetic
-        from marts.china_growth_summary
-        order by synthetic, {source}partner_iso3, measure
+        from marts.{mart}
+        order by synthetic, {order}
         """
     ).fetchall()
     return Claim(lines=[(summary, synthetic) for summary, synthetic in rows])
@@ -433,7 +442,7 @@ def render(settings: Settings) -> str:
 
 def _claim_html(claim: Claim) -> str:
     if not claim.lines:
-        return "<p>No answer yet: the growth marts are empty.</p>"
+        return "<p>No answer yet: the claim marts are empty.</p>"
     blocks = []
     for synthetic in (False, True):
         lines = [summary for summary, s in claim.lines if s == synthetic]
