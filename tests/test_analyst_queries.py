@@ -160,22 +160,25 @@ def check_not_reported_by_the_republics(rows, marts):
 
 
 def check_the_claim(rows, marts):
-    growth = marts(
-        "select source, partner_iso3, measure, count(*) filter (where rose), "
-        "count(*) filter (where rose is not null) from marts.china_growth group by all"
+    counts = marts(
+        "select source, measure, republics_china_share_rose_russia_share_fell, "
+        "republics_compared, republics_china_value_rose from marts.china_replacing_russia_summary"
     )
-    partner_names = {"CHN": "China", "RUS": "Russia"}
-    expected = Counter((partner_names[p], rose, of) for _, p, _, rose, of in growth)
+    expected = Counter((replacing, of, nominal) for _, _, replacing, of, nominal in counts)
     found = Counter()
     for row in rows:
-        match = re.search(r"(China|Russia)'s .* rose in (\d+) of (\d+) republics", row["summary"])
+        match = re.search(
+            r"China's share of .* rose and Russia's fell in (\d+) of (\d+) republics .*"
+            r"China's value rose in (\d+) of them",
+            row["summary"],
+        )
         assert match, row["summary"]
-        found[match.group(1), int(match.group(2)), int(match.group(3))] += 1
-    # per source: IMF and UN Comtrade trade (2 measures each), IMF direct investment
-    assert found == expected and len(rows) == 10
-    # the real IMF lines first, the synthetic demo ones labelled
-    assert rows[0]["summary"].startswith("IMF goods trade: ")
-    assert all(r["summary"].startswith("SYNTHETIC DEMO DATA") for r in rows[4:])
+        found[tuple(int(g) for g in match.groups())] += 1
+    # per source: IMF and UN Comtrade trade (3 measures each), IMF direct investment
+    assert found == expected and len(rows) == 7
+    # the real IMF lines first, total trade leading; the synthetic demo ones labelled
+    assert rows[0]["summary"].startswith("IMF goods trade: China's share of the republics' trade")
+    assert all(r["summary"].startswith("SYNTHETIC DEMO DATA") for r in rows[3:])
 
 
 CHECKS = {name.removeprefix("check_"): fn for name, fn in globals().items() if name[:6] == "check_"}

@@ -1,7 +1,11 @@
--- The seed's claim: has China increased its trade with and investment in nearly every former
--- Soviet republic? One line per source, partner and measure (the IMF's real figures first; a
--- synthetic demo line starts 'SYNTHETIC DEMO DATA').
+-- The seed's claim, on shares: is China replacing Russia? Per source and measure, the republics
+-- where China's share rose and Russia's fell over one like-for-like span, with the nominal count
+-- (China's US-dollar value rose, prices included) beside it. The IMF's real figures first; a
+-- synthetic demo line starts 'SYNTHETIC DEMO DATA'.
 -- Run it on the published copy: make sql < dbt_project/analyses/the_claim.sql
 select summary
-from marts.china_growth_summary
-order by is_synthetic, source, partner_iso3, measure;
+from marts.china_replacing_russia_summary
+order by
+    is_synthetic,
+    source,
+    case measure when 'total' then 0 when 'export' then 1 when 'import' then 2 else 3 end;
