@@ -87,6 +87,8 @@ class Series:
     russia: list[float | None] = field(default_factory=list)
     basis: list[str | None] = field(default_factory=list)
     first_year_china_led: int | None = None
+    # some year behind first_year_china_led rests on a partial world total (FDI derived)
+    lead_on_partial_world: bool = False
 
     @property
     def label(self) -> str:
@@ -122,18 +124,23 @@ def read_series(con) -> dict[str, dict[str, list[Series]]]:
     """republic -> measure -> series (real first), from marts.china_vs_russia."""
     columns = mart_columns(con, "china_vs_russia")
     default_source = "case when measure = 'fdi_inward' then 'imf_dip' else 'comtrade' end"
+    partial = (
+        "coalesce(lead_history_on_partial_world, false)"
+        if "lead_history_on_partial_world" in columns
+        else "false"
+    )
     rows = con.execute(
         f"""
         select republic_iso3, measure, {source_expression(columns, default_source)} as source,
                {synthetic_expression(columns)} as synthetic, year, china_share, russia_share,
-               basis, first_year_china_led
+               basis, first_year_china_led, {partial} as lead_on_partial_world
         from marts.china_vs_russia
         where china_share is not null or russia_share is not null
         order by republic_iso3, measure, source, synthetic, year
         """
     ).fetchall()
     grouped: dict[tuple, Series] = {}
-    for iso3, measure, source, synthetic, year, china, russia, basis, first_led in rows:
+    for iso3, measure, source, synthetic, year, china, russia, basis, first_led, partial in rows:
         series = grouped.setdefault(
             (iso3, measure, source, synthetic), Series(source=source, synthetic=synthetic)
         )
@@ -143,6 +150,7 @@ def read_series(con) -> dict[str, dict[str, list[Series]]]:
         series.basis.append(basis)
         if first_led is not None:
             series.first_year_china_led = first_led
+            series.lead_on_partial_world = series.lead_on_partial_world or partial
     result: dict[str, dict[str, list[Series]]] = defaultdict(lambda: defaultdict(list))
     for (iso3, measure, _, _), series in grouped.items():
         result[iso3][measure].append(series)
@@ -205,6 +213,7 @@ def republic_figure(name: str, measures: dict[str, list[Series]]) -> go.Figure:
                     line={"dash": "dot", "color": "#555" if rank == 0 else "#aaa"},
                     annotation_text=(
                         f"China first led {series.first_year_china_led}"
+                        + (" (partial world total)" if series.lead_on_partial_world else "")
                         + (" (demo)" if series.synthetic else "")
                     ),
                     annotation_font_size=10,
@@ -380,7 +389,8 @@ def first_led_table(series_by_republic: dict, names: dict[str, str]) -> str:
 
 def _first_led_text(series: Series) -> str:
     if series.first_year_china_led is not None:
-        return str(series.first_year_china_led)
+        partial = " (on a partial world total)" if series.lead_on_partial_world else ""
+        return f"{series.first_year_china_led}{partial}"
     if all(v is None for v in series.russia):
         return "n/a (no Russia share)"  # Russia's share of Russia's own trade
     return "never"

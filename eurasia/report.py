@@ -14,7 +14,10 @@ from eurasia.warehouse import connect_read_only
 # For each republic, the latest year in which both shares are known on a measure. The marts
 # already leave out partner-side values whose world total is still incomplete (release window).
 CHINA_VS_RUSSIA_LATEST = """
-select republic_iso3, measure, year, china_share, russia_share, leader, first_year_china_led, basis
+select republic_iso3, measure, year, china_share, russia_share, leader, first_year_china_led,
+       -- a share over a partial world total (FDI derived from counterparts) is inflated: say so
+       basis || case when world_is_partial then ' (partial world total)' else '' end,
+       coalesce(lead_history_on_partial_world, false)
 from marts.china_vs_russia
 where measure in ('total', 'fdi_inward')
   -- the UN Comtrade and IMF DIP series; the IMF's goods trade leads the summary on its own
@@ -37,11 +40,16 @@ def china_vs_russia_table(con, title: str = "China vs Russia") -> list[str]:
         f"{'republic':8} {'measure':10} {'year':>4} {'China':>7} {'Russia':>7} "
         f"{'leader':7} {'China first led':>15} basis",
     ]
-    for iso3, measure, year, china, russia, leader, first_led, basis in rows:
+    partial_history = False
+    for iso3, measure, year, china, russia, leader, first_led, basis, on_partial in rows:
+        first = f"{first_led}*" if first_led and on_partial else str(first_led or "never")
+        partial_history = partial_history or bool(first_led and on_partial)
         lines.append(
             f"{iso3:8} {'trade' if measure == 'total' else 'fdi':10} {year:>4} {_pct(china):>7} "
-            f"{_pct(russia):>7} {leader or '-':7} {first_led or 'never':>15} {basis or '-'}"
+            f"{_pct(russia):>7} {leader or '-':7} {first:>15} {basis or '-'}"
         )
+    if partial_history:
+        lines.append("  * China's lead rests on some years of a partial world total")
     return lines
 
 

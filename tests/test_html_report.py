@@ -94,3 +94,17 @@ def test_no_demo_notice_where_no_synthetic_data_appear(settings):
     page = render(settings)
     assert "DEMO DATA" not in page and "synthetic demo" not in page
     assert "(real)" in page
+
+
+def test_a_lead_resting_on_a_partial_world_total_says_so(settings):
+    with duckdb.connect(str(settings.published_path)) as con:
+        con.execute(
+            "alter table marts.china_vs_russia add column lead_history_on_partial_world boolean"
+        )
+        con.execute(
+            "update marts.china_vs_russia set lead_history_on_partial_world = (source = 'imf')"
+        )
+    page = render(settings)
+    assert "China first led 2012 (partial world total)" in page
+    assert "China first led 2010 (demo)" in page  # the other series' lead is on a whole world
+    assert "2012 (on a partial world total)" in page

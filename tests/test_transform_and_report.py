@@ -94,3 +94,24 @@ def test_report_states_the_claim_on_shares_and_counts_data_quality(tmp_path):
         "Data quality (marts.data_quality): 3 source anomalies flagged, 0 blocking faults",
         "  flagged: fdi_basis_switch 1, no_side_declares 2",
     ]
+
+
+def test_the_summary_says_when_a_share_or_lead_rests_on_a_partial_world_total(tmp_path):
+    settings = warehouse_with(
+        tmp_path,
+        "create schema marts;"
+        "create table marts.china_vs_russia as select * from (values "
+        "('TKM', 'fdi_inward', 2024, 0.25, 0.15, 'China', 2017, 'derived', true, true, 'imf_dip'),"
+        "('KAZ', 'fdi_inward', 2024, 0.10, 0.20, 'Russia', null, 'reported', false, false, "
+        "'imf_dip')) as t (republic_iso3, measure, year, china_share, russia_share, leader, "
+        "first_year_china_led, basis, world_is_partial, lead_history_on_partial_world, source)",
+    )
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        lines = report.china_vs_russia_table(con)
+    finally:
+        con.close()
+    rows = {line.split()[0]: line for line in lines[2:] if line[:3] in ("KAZ", "TKM")}
+    assert rows["TKM"].split()[-5:] == ["2017*", "derived", "(partial", "world", "total)"]
+    assert rows["KAZ"].split()[-2:] == ["never", "reported"]
+    assert lines[-1] == "  * China's lead rests on some years of a partial world total"
