@@ -213,23 +213,40 @@ def test_offline_run_covers_every_republic_year_and_measure(snapshot_run):
         (0,)
     ]
     # The IMF's goods trade (real, bundled DOTS): its own rows, for every republic and flow of
-    # the trade years and of every year the workbooks give (1989, then from 1992).
-    imf_years = {
-        y
-        for (y,) in query(
-            warehouse, "select distinct year from marts.trade_shares where source = 'imf'"
-        )
-    }
-    years_held = imf_years | set(range(FIRST_YEAR, LAST_YEAR + 1))
+    # the trade years and of the years the workbooks give of that republic: Latvia's from 1989
+    # (a lone 1989 import figure), every other republic's from 1992; all to 2020.
     imf = query(
         warehouse,
-        "select count(*), count(distinct (republic_iso3, year, measure)), "
-        "count(distinct year), bool_or(is_synthetic), "
+        "select republic_iso3, min(year), max(year), count(*), "
+        "count(distinct (year, measure)), bool_or(is_synthetic), "
         "count(*) filter (where status <> 'reported' and reason is null) "
-        "from marts.coverage where source_id = 'imf'",
+        "from marts.coverage where source_id = 'imf' group by all",
     )
-    n = 15 * len(years_held) * 3
-    assert imf == [(n, n, len(years_held), False, 0)]
+    first_imf_year = {r: 1989 if r == "LVA" else 1992 for r, *_ in imf}
+    assert len(imf) == 15
+    for republic, first, last, n, keys, synthetic, unexplained in imf:
+        span = LAST_YEAR - first_imf_year[republic] + 1
+        assert (first, last, n, keys, synthetic, unexplained) == (
+            first_imf_year[republic],
+            LAST_YEAR,
+            span * 3,
+            span * 3,
+            False,
+            0,
+        ), republic
+    # Latvia 1990-1991: no IMF figure, unknown, the reason quoting Latvia's own range.
+    gaps = query(
+        warehouse,
+        "select republic_iso3, year, status, reason from marts.coverage "
+        "where source_id = 'imf' and measure = 'total' and year < 1992 order by year",
+    )
+    range_of_latvia = "(the republic's figures run 1989-2020 in imf-dots-2022-02)"
+    assert [(r, y, st) for r, y, st, _ in gaps] == [
+        ("LVA", 1989, "unknown"),
+        ("LVA", 1990, "unknown"),
+        ("LVA", 1991, "unknown"),
+    ]
+    assert all(range_of_latvia in reason for *_, reason in gaps[1:])
     assert query(
         warehouse,
         "select count(distinct republic_iso3) from marts.fdi_shares where share is not null",

@@ -269,7 +269,8 @@ trade_coverage as (
                         else '' end
                 when s.status = 'unknown' then
                     'partner-side totals incomplete, ' || s.incompleteness
-                    || ': no side declares the shares, which stay unknown'
+                    || ': no complete world total on either side, so China''s and Russia''s shares'
+                    || ' stay unknown'
                 when s.status = 'not yet released' and s.has_incomplete_mirror_world then
                     'partner-side totals incomplete, ' || s.incompleteness
                     || ': no share until more partners have reported'
@@ -429,13 +430,11 @@ imf_datasets as (
 
 ),
 
-imf_extent as (
+imf_loaded as (
 
-    -- the years the loaded IMF copies give any figure for: after the last one the IMF has not
-    -- yet released (in the copy loaded); none at all when no IMF goods trade is loaded
+    -- the IMF goods trade loaded: one row when any IMF copy gives any figure, none at all when no
+    -- IMF goods trade is loaded (then there are no 'imf' rows)
     select
-        min(year) as first_year,
-        max(year) as last_year,
         string_agg(distinct vintage, ', ' order by vintage) as vintages,
         bool_or(is_synthetic) as is_synthetic
     from imf_values
@@ -444,9 +443,41 @@ imf_extent as (
 
 ),
 
+imf_copy_extent as (
+
+    -- per republic and IMF copy, the years the copy gives any figure of the republic for
+    select
+        republic_iso3,
+        source,
+        min(year) as first_year,
+        max(year) as last_year,
+        string_agg(distinct vintage, ', ' order by vintage) as vintages
+    from imf_values
+    where world_value_usd is not null or partner_value_usd is not null
+    group by republic_iso3, source
+
+),
+
+imf_extent as (
+
+    -- per republic, the years the loaded IMF copies give any figure of it for: after the last
+    -- one the IMF has not yet released it (in the copies loaded); each copy's range is quoted
+    select
+        republic_iso3,
+        min(first_year) as first_year,
+        max(last_year) as last_year,
+        string_agg(
+            first_year || '-' || last_year || ' in ' || vintages, ', ' order by source
+        ) as ranges
+    from imf_copy_extent
+    group by republic_iso3
+
+),
+
 imf_spine as (
 
-    -- the trade spine's years and every year an IMF copy gives (the IMF's reach earlier)
+    -- the trade spine's years and, per republic, every year from the first to the last the IMF
+    -- gives of it (the IMF's reach earlier; a republic's own years, not another's)
     select republic_iso3, republic_name, year, measure, is_release_lag
     from spine
     where measure in ('export', 'import', 'total')
@@ -458,7 +489,8 @@ imf_spine as (
         m.measure,
         imf_years.year >= {{ release_window_start() }} as is_release_lag
     from {{ ref('republics') }} as republics
-    cross join (select distinct year from imf_values) as imf_years
+    inner join imf_extent as x on x.republic_iso3 = republics.republic_iso3
+    cross join unnest(range(x.first_year, x.last_year + 1)) as imf_years (year)
     cross join (values ('export'), ('import'), ('total')) as m (measure)
 
 ),
@@ -514,15 +546,18 @@ imf_coverage as (
         nullif(concat_ws('; ',
             case
                 when f.source_dataset is null and s.year > x.last_year then
-                    'the IMF goods trade loaded (' || x.vintages || ') gives no figure after '
-                    || x.last_year || ': not yet released in it'
+                    'the IMF goods trade loaded (' || loaded.vintages || ') gives no figure of the'
+                    || ' republic after ' || x.last_year || ': not yet released in it'
                 when f.source_dataset is null and s.is_release_lag then
                     'inside the ' || {{ var('release_lag_years') }} || '-year release window (years from '
                     || {{ release_window_start() }} || '): the IMF gives no figure of the republic for'
                     || ' this year yet'
+                when f.source_dataset is null and x.republic_iso3 is null then
+                    'the IMF goods trade loaded (' || loaded.vintages || ') gives no figure of the'
+                    || ' republic for any year: shares unknown'
                 when f.source_dataset is null then
-                    'the IMF gives no goods-trade figure of the republic for this year (its figures run '
-                    || x.first_year || '-' || x.last_year || '): shares unknown'
+                    'the IMF gives no goods-trade figure of the republic for this year (the republic''s'
+                    || ' figures run ' || x.ranges || '): shares unknown'
                 when f.world_value_usd is null then
                     'the IMF gives no World total of the republic''s '
                     || case s.measure when 'total' then 'exports or imports' else s.measure || 's' end
@@ -539,9 +574,10 @@ imf_coverage as (
         coalesce(f.landing_ids, []::varchar[]) as landing_ids,
         f.vintage,
         f.source_dataset,
-        coalesce(f.is_synthetic, x.is_synthetic) as source_is_synthetic
+        coalesce(f.is_synthetic, loaded.is_synthetic) as source_is_synthetic
     from imf_spine as s
-    cross join imf_extent as x
+    cross join imf_loaded as loaded
+    left join imf_extent as x on x.republic_iso3 = s.republic_iso3
     left join imf_flows as f
         on f.republic_iso3 = s.republic_iso3
         and f.year = s.year
@@ -614,8 +650,10 @@ final as (
         case
             when source_id = 'imf' and status = 'reported' then
                 case source_dataset
-                    when 'imf_imts' then 'IMF goods trade (IMTS, live), reported by the republic'
-                    else 'IMF goods trade (DOTS, bundled workbooks), reported by the republic'
+                    when 'imf_imts' then 'IMF goods trade (IMTS, live), the sheet of the republic:'
+                        || ' its own declarations or IMF estimates from partner data'
+                    else 'IMF goods trade (DOTS, bundled workbooks), the sheet of the'
+                        || ' republic: its own declarations or IMF estimates from partner data'
                 end
             when source_id = 'imf' then null
             when status = 'reported' then

@@ -256,6 +256,31 @@ imf_cells_empty as (
 
 ),
 
+imf_years_unknown as (
+
+    -- the IMF's gaps seen only in coverage (a republic-year the IMF gives no figure of, a flow
+    -- without a usable World total): one row per coverage row 'unknown' not already listed
+    -- above for the same republic, year and measure
+    select
+        'imf_value_missing' as issue,
+        'warn' as severity,
+        republic_iso3,
+        year,
+        measure,
+        cast(null as varchar) as partner_iso3,
+        'the IMF gives the partner value and the World total of a republic''s flow (else unknown, never 0)' as rule,
+        reason as detail
+    from coverage
+    where source_id = 'imf'
+      and status = 'unknown'
+      and not exists (
+          select 1 from imf_cells_empty as e
+          where e.republic_iso3 = coverage.republic_iso3 and e.year = coverage.year
+            and e.measure = coverage.measure
+      )
+
+),
+
 fdi_shares as (
 
     select * from {{ ref('fdi_shares') }}
@@ -318,6 +343,7 @@ unioned as (
     union all select * from fdi_partner_gaps
     union all select * from fdi_basis_switches
     union all select * from imf_cells_empty
+    union all select * from imf_years_unknown
 
 ),
 

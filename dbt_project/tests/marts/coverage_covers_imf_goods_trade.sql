@@ -1,7 +1,8 @@
 {#-
     No republic or year of the IMF's goods trade goes missing silently: with IMF goods trade
     loaded, coverage has a row of source_id 'imf' for every republic x year x flow (export,
-    import, total) of the trade years and of every year an IMF copy gives; its status is 'reported' exactly where the
+    import, total) of the trade years and, per republic, of every year from the first to the
+    last an IMF copy gives a figure of that republic for, and none other; its status is 'reported' exactly where the
     preferred IMF row of trade_shares has a positive World total, any other status gives a
     reason, and a partner value the IMF does not give is named in the reason. Returns the rows
     that break one of these, with the problem.
@@ -24,14 +25,19 @@ imf_coverage as (
 
 expected as (
 
-    -- every republic x flow of the trade years and of every year an IMF copy gives
+    -- every republic x flow of the trade years and of the republic's own IMF years (from the
+    -- first to the last year an IMF copy gives a figure of it)
     select republics.republic_iso3, years.year, flows.flow as measure
     from {{ ref('republics') }} as republics
-    cross join (
-        select distinct year from imf_shares
+    inner join (
+        select republic_iso3, unnest(range(min(year), max(year) + 1)) as year
+        from imf_shares
+        where world_value_usd is not null or partner_value_usd is not null
+        group by republic_iso3
         union
-        select year from {{ ref('int_republic_years_spined') }} where measure = 'export'
-    ) as years
+        select republic_iso3, year from {{ ref('int_republic_years_spined') }}
+        where measure = 'export'
+    ) as years on years.republic_iso3 = republics.republic_iso3
     cross join (values ('export'), ('import'), ('total')) as flows (flow)
     where exists (select 1 from imf_shares)
 
@@ -58,6 +64,20 @@ no_row as (
         and c.year = expected.year
         and c.measure = expected.measure
     where c.republic_iso3 is null
+
+),
+
+extra_row as (
+
+    select
+        c.republic_iso3, c.year, c.measure, c.status, c.reason,
+        'IMF row outside the trade years and the republic''s own IMF years' as problem
+    from imf_coverage as c
+    left join expected
+        on expected.republic_iso3 = c.republic_iso3
+        and expected.year = c.year
+        and expected.measure = c.measure
+    where expected.republic_iso3 is null
 
 ),
 
@@ -96,6 +116,8 @@ partner_not_named as (
 )
 
 select * from no_row
+union all
+select * from extra_row
 union all
 select * from wrong_status
 union all
