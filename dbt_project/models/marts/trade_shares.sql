@@ -262,6 +262,17 @@ comtrade_rows as (
                 || case when basis = 'mirror' then 'its partners have' else 'the republic has' end
                 || ' not yet released it to UN Comtrade; unknown for now, not 0'
             end,
+            case when row_status = 'no_world_value' then
+                case when basis = 'mirror' then 'no partner-side world total'
+                    else 'the republic reported no world total'
+                end
+                || ' for this flow and year, only the ' || partner_short_name
+                || ' value: share not computed'
+            end,
+            case when row_status = 'world_not_positive' then
+                'the world total (' || world_value_usd || ') is not positive: an anomaly of the source;'
+                || ' share not computed'
+            end,
             case when row_status = 'world_incomplete' then
                 'partner-side world total incomplete: ' || world_incompleteness
                 || '; share not computed and the row is not preferred'
@@ -389,6 +400,13 @@ imf_rows as (
                     'the IMF gives no ' || partners.short_name || ' value for this flow and year: unknown, not 0; share not computed'
                 when 'world_missing' then
                     'the IMF gives no World total for this flow and year: share not computed'
+                when 'world_not_positive' then
+                    'the IMF''s World total (' || imf.world_value_usd || ') is not positive: an anomaly'
+                    || ' of the source; share not computed'
+            end,
+            case when imf.value_status = 'ok' and imf.partner_value_usd > imf.world_value_usd * (1 + 1e-9) then
+                partners.short_name || ' value (' || imf.partner_value_usd || ') exceeds the IMF''s World'
+                || ' total (' || imf.world_value_usd || '): an anomaly of the source; share not computed'
             end
         ), '') as notes,
         -- the warehouse's release window (from the spine; years before it never lag)

@@ -1,8 +1,10 @@
 {#-
-    trade_shares.partner_value_is_unknown says exactly whether the partner's value is known, for
-    every source, basis and row_status, consistently with the share:
-      - it is true exactly where partner_value_usd is null (an imputed 0 is a value);
-      - a share never rests on an unknown partner value;
+    trade_shares.partner_value_is_unknown agrees with each row's row_status, for every source
+    and basis:
+      - a status that says the partner's value is missing ('partner_not_reported',
+        'partner_missing', 'partner_value_unknown') or that nothing came at all ('no_data',
+        'not_yet_released') flags it unknown;
+      - an 'ok' row (its share computed) has a known partner value;
       - where the world total is usable (a value > 0; on the mirror basis a complete partner-side
         world) and the partner value does not exceed it, the share is null only because the
         partner's value is unknown - e.g. Russia's side of Turkmenistan's partner-side trade in a
@@ -27,12 +29,14 @@ checked as (
         share,
         partner_value_is_unknown,
         case
-            when partner_value_is_unknown is null
-                then 'partner_value_is_unknown is null'
-            when partner_value_is_unknown <> (partner_value_usd is null)
-                then 'partner_value_is_unknown differs from partner_value_usd is null'
-            when share is not null and partner_value_is_unknown
-                then 'a share over an unknown partner value'
+            when row_status in (
+                    'partner_not_reported', 'partner_missing', 'partner_value_unknown',
+                    'no_data', 'not_yet_released'
+                )
+                and partner_value_is_unknown is distinct from true
+                then 'row_status ' || row_status || ' without partner_value_is_unknown'
+            when row_status = 'ok' and partner_value_is_unknown is distinct from false
+                then 'row_status ok with an unknown partner value'
             when share is null
                 and world_value_usd > 0
                 and (basis <> 'mirror' or coalesce(world_is_complete, false))
