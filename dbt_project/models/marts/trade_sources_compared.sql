@@ -23,7 +23,8 @@ sided as (
     select
         case when source = 'imf' then 'imf' else basis end as side,
         source_dataset, republic_iso3, republic_name, year, flow, partner_iso3,
-        partner_value_usd as value_usd, share, is_synthetic, vintage, landing_ids
+        partner_value_usd as value_usd, share, world_is_complete, is_synthetic, vintage,
+        landing_ids
     from shares
     where partner_value_usd is not null
 
@@ -32,8 +33,8 @@ sided as (
     select
         case when source = 'imf' then 'imf' else basis end as side,
         source_dataset, republic_iso3, republic_name, year, flow, 'WLD' as partner_iso3,
-        world_value_usd as value_usd, cast(null as double) as share, is_synthetic, vintage,
-        landing_ids
+        world_value_usd as value_usd, cast(null as double) as share, world_is_complete,
+        is_synthetic, vintage, landing_ids
     from shares
     where world_value_usd is not null
     -- the China and the Russia row carry the same world total
@@ -55,6 +56,9 @@ pivoted as (
         max(share) filter (where side = 'reported') as comtrade_reported_share,
         max(value_usd) filter (where side = 'mirror') as comtrade_mirror_value_usd,
         max(share) filter (where side = 'mirror') as comtrade_mirror_share,
+        -- a partner-side world total that lacks partners is not comparable (only partner WLD
+        -- sums the partners; a partner's own declaration is whole)
+        bool_and(world_is_complete) filter (where side = 'mirror') as comtrade_mirror_world_is_complete,
         max(value_usd) filter (where side = 'imf') as imf_value_usd,
         max(share) filter (where side = 'imf') as imf_share,
         max(source_dataset) filter (where side = 'imf') as imf_source_dataset,
@@ -73,7 +77,9 @@ kinds as (
     select
         *,
         -- both sides present and of different kinds: no value may combine them
-        coalesce(comtrade_is_synthetic <> imf_is_synthetic, false) as mixes_real_and_synthetic
+        coalesce(comtrade_is_synthetic <> imf_is_synthetic, false) as mixes_real_and_synthetic,
+        partner_iso3 = 'WLD' and not coalesce(comtrade_mirror_world_is_complete, true)
+            as mirror_world_is_incomplete
     from pivoted
 
 )
@@ -91,18 +97,27 @@ select
     comtrade_mirror_share,
     imf_share,
     -- UN Comtrade against itself: one kind
-    comtrade_reported_value_usd - comtrade_mirror_value_usd as reported_minus_mirror_usd,
+    case when not mirror_world_is_incomplete
+        then comtrade_reported_value_usd - comtrade_mirror_value_usd end as reported_minus_mirror_usd,
     round((comtrade_reported_share - comtrade_mirror_share) * 100, 6) as reported_minus_mirror_pp,
     case when not mixes_real_and_synthetic
         then comtrade_reported_value_usd - imf_value_usd end as reported_minus_imf_usd,
-    case when not mixes_real_and_synthetic
+    case when not mixes_real_and_synthetic and not mirror_world_is_incomplete
         then comtrade_mirror_value_usd - imf_value_usd end as mirror_minus_imf_usd,
     case when not mixes_real_and_synthetic
         then round((comtrade_reported_share - imf_share) * 100, 6) end as reported_minus_imf_pp,
     case when not mixes_real_and_synthetic
         then round((comtrade_mirror_share - imf_share) * 100, 6) end as mirror_minus_imf_pp,
     mixes_real_and_synthetic,
+    comtrade_mirror_world_is_complete,
     case
+        when mirror_world_is_incomplete then
+            'the partner-side (mirror) world total lacks partners (see trade_shares.world_missing_partners):'
+            || ' no difference computed with it'
+            || case when mixes_real_and_synthetic then '; and UN Comtrade here is '
+                || case when comtrade_is_synthetic then 'synthetic demo data' else 'real' end
+                || ' and the IMF ' || case when imf_is_synthetic then 'synthetic demo data' else 'real' end
+                || ' (real and synthetic never mix)' else '' end
         when mixes_real_and_synthetic then
             'UN Comtrade here is ' || case when comtrade_is_synthetic then 'synthetic demo data' else 'real' end
             || ' and the IMF ' || case when imf_is_synthetic then 'synthetic demo data' else 'real' end
