@@ -7,6 +7,7 @@ the names in messages (`source`, `dataflow`) differ.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -33,7 +34,7 @@ AUTH_HINT = (
 )
 
 
-class SeriesKeyRequest:
+class SeriesKeyRequest(ABC):
     """One data request of a dataflow: a series key over a span of years.
 
     Mixed into each plan's frozen dataclass, which gives `dataflow_id`, `first_year`, `last_year`
@@ -44,8 +45,9 @@ class SeriesKeyRequest:
     first_year: int
     last_year: int
 
+    @abstractmethod
     def key_dimensions(self) -> tuple[tuple[str, ...], ...]:
-        raise NotImplementedError  # each dataflow's request names its dimensions
+        """The key's dimensions in the data structure's order (each dataflow names its own)."""
 
     def key(self) -> str:
         """Series key in the data structure's order; '+' joins alternatives of one dimension."""
