@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 
 import duckdb
 import pytest
+from faked_clock import without_faketime
 from published_demo import published_demo, settings_env
 
 from eurasia.publish import published_parquet_folder
@@ -206,12 +207,6 @@ def chromium() -> str:
         print(reason)
         pytest.skip(f"no headless browser to render the report: {reason}")
     return found
-
-
-def without_faketime(env) -> dict[str, str]:
-    """The browser only views the file the pipeline wrote: under make test-clock-ahead it runs on
-    the real clock, since Chromium hangs under libfaketime (the report was made under it)."""
-    return {k: v for k, v in env.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
 
 
 def test_report_renders_a_chart_per_republic_in_headless_chromium(report, tmp_path):

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from faked_clock import at_date, without_faketime
 
 from eurasia.demo import SNAPSHOT_YEARS
 from eurasia.settings import PROJECT_ROOT
@@ -24,6 +24,7 @@ from eurasia.settings import PROJECT_ROOT
 pytestmark = pytest.mark.slow
 
 FUTURE = "2028-06-01 12:00:00"
+PURPOSE = "the pipeline cannot be run with the clock set ahead"
 # Columns that say which landing or run a row came from, or when something was fetched or
 # built: they differ between two runs by design.
 # The raw-zone file a landing went to is named after its run (body_file), and share history
@@ -32,18 +33,6 @@ PROVENANCE = re.compile(
     r"landing_id|requested_at|loaded_at|built_at|run_id|run_started|landed_at|body_file"
     r"|pipeline_run|recorded_at"
 )
-
-
-def faketime_or_skip() -> str:
-    path = shutil.which("faketime")
-    if path is None:
-        reason = (
-            "faketime (libfaketime) is not installed, so the pipeline cannot be run with the "
-            "clock set ahead; `make test` installs it (apt-get install faketime)"
-        )
-        print(f"SKIPPED test_clock: {reason}", file=sys.stderr)
-        pytest.skip(reason)
-    return path
 
 
 def fresh_airflow_home(target: Path) -> Path:
@@ -59,21 +48,20 @@ def fresh_airflow_home(target: Path) -> Path:
     return target
 
 
-def run_demo(warehouse: Path, airflow_home: Path, faketime: str | None) -> str:
-    env = {**os.environ, "EURASIA_TASK_RETRIES": "0", "AIRFLOW_HOME": str(airflow_home)}
+def run_demo(warehouse: Path, airflow_home: Path, future: bool) -> str:
+    # "Today" is the real clock, also under make test-clock-ahead (its faked clock is dropped).
+    env = without_faketime(dict(os.environ))
+    env |= {"EURASIA_TASK_RETRIES": "0", "AIRFLOW_HOME": str(airflow_home)}
     env |= {"EURASIA_SOURCE": "snapshot", "EURASIA_WAREHOUSE": str(warehouse)}
     env.pop("EURASIA_YEARS", None)  # the default: the snapshot's years, whatever the date
     command = [sys.executable, "-m", "eurasia.dagrun", "eurasia_pipeline"]
-    if faketime:
-        # The fake clock starts there and runs on; monotonic clocks stay real so that
-        # timeouts and pacing behave.
-        command = [faketime, FUTURE, *command]
-        env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+    if future:
+        command, env = at_date(FUTURE, command, env, purpose=PURPOSE)
     result = subprocess.run(
         command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=900
     )
     assert result.returncode == 0, (
-        f"demo run {'at ' + FUTURE if faketime else 'today'} failed:\n"
+        f"demo run {'at ' + FUTURE if future else 'today'} failed:\n"
         + result.stdout[-4000:]
         + result.stderr[-2000:]
     )
@@ -110,24 +98,18 @@ def marts(published: Path) -> dict[str, list[tuple]]:
 
 
 def test_marts_built_with_the_clock_in_2028_equal_todays(tmp_path):
-    faketime = faketime_or_skip()
-    probe = subprocess.run(
-        [
-            faketime,
-            FUTURE,
-            sys.executable,
-            "-c",
-            "import datetime; print(datetime.date.today())",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    command, env = at_date(
+        FUTURE,
+        [sys.executable, "-c", "import datetime; print(datetime.date.today())"],
+        dict(os.environ),
+        purpose=PURPOSE,
     )
+    probe = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
     assert probe.stdout.strip() == FUTURE[:10], f"faketime does not set the clock: {probe}"
     airflow_home = fresh_airflow_home(tmp_path / "airflow")
 
-    run_demo(tmp_path / "today" / "eurasia.duckdb", airflow_home, faketime=None)
-    stdout = run_demo(tmp_path / "future" / "eurasia.duckdb", airflow_home, faketime=faketime)
+    run_demo(tmp_path / "today" / "eurasia.duckdb", airflow_home, future=False)
+    stdout = run_demo(tmp_path / "future" / "eurasia.duckdb", airflow_home, future=True)
 
     assert "eurasia_pipeline succeeded" in stdout
     today = marts(tmp_path / "today" / "published" / "eurasia.duckdb")
