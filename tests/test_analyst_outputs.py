@@ -218,6 +218,8 @@ def test_report_renders_a_chart_per_republic_in_headless_chromium(report, tmp_pa
         capture_output=True,
         text=True,
         timeout=180,
+        # The browser only views the file the pipeline wrote: under make test-clock-ahead it
+        # runs on the real clock, since Chromium hangs under libfaketime.
         env=without_faketime(os.environ),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
